@@ -1,0 +1,144 @@
+// buildApp(config): the whole application as a Fastify instance, without listening. The server
+// and the tests build it the same way. Migrations run first, so the schema is always current.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import formbody from '@fastify/formbody';
+import qs from 'qs';
+import type { Config } from './config/schema';
+import { openDatabase, type Database } from './db/database';
+import { migrateLatest } from './db/migrate';
+import { createAuditWriter } from './audit/writer';
+import { startSealer } from './audit/background';
+import { createJobRunner } from './jobs/runner';
+import { registerCoreJobs } from './jobs/core-jobs';
+import { systemClock, type Clock } from './lib/time';
+import { ajvOptions } from './lib/validate';
+import { createServices } from './services';
+import type { Core } from './core';
+import errorsPlugin from './plugins/errors';
+import securityPlugin from './plugins/security';
+import authPlugin from './plugins/auth';
+import accessGuard from './plugins/access-guard';
+import csrfPlugin from './plugins/csrf';
+import viewsPlugin from './plugins/views';
+import assetsPlugin from './plugins/assets';
+import openapiPlugin from './plugins/openapi';
+import { loggerOptions } from './logger';
+import systemRoutes from './modules/system/system.routes';
+import authApi from './modules/auth/auth.api';
+import authPages from './modules/auth/auth.pages';
+import usersApi from './modules/users/users.api';
+import usersPages from './modules/users/users.pages';
+import profilePages from './modules/users/profile.pages';
+import teamsApi from './modules/teams/teams.api';
+import teamsPages from './modules/teams/teams.pages';
+import rolesApi from './modules/roles/roles.api';
+import settingsApi from './modules/settings/settings.api';
+import settingsPages from './modules/settings/settings.pages';
+import jobsApi from './modules/jobs/jobs.api';
+import jobsPages from './modules/jobs/jobs.pages';
+import setupPages from './modules/setup/setup.pages';
+import homePages from './modules/home/home.pages';
+
+export interface AppOptions {
+  config: Config;
+  clock?: Clock;
+  /** Run the audit sealer and scheduled jobs in this process (the server does; most tests don't). */
+  background?: boolean;
+  logger?: FastifyServerOptions['logger'] | false;
+  /** An already opened database (the CLI reuses its own); closed with the app either way. */
+  db?: Database;
+}
+
+/** Fastify's validators: strict for bodies (no coercion, unknown fields refused), coercing for
+ * querystrings and params, which arrive as text. */
+function validatorCompiler() {
+  const body = addFormats(new Ajv(ajvOptions));
+  const text = addFormats(new Ajv({ ...ajvOptions, coerceTypes: 'array' }));
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? body : text).compile(schema);
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const db = options.db ?? (await openDatabase(config));
+  try {
+    await migrateLatest(db.knex);
+    await db.rows.refresh();
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+
+  const https = config.tls.certFile ? { key: fs.readFileSync(config.tls.keyFile), cert: fs.readFileSync(config.tls.certFile) } : null;
+  const app = Fastify({
+    logger: options.logger === undefined ? loggerOptions(config) : options.logger,
+    ...(https ? { https } : {}),
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: () => crypto.randomUUID(),
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      maxParamLength: 200,
+      // filter[created_at][gte]=... arrives as nested objects
+      querystringParser: (str: string) => qs.parse(str, { depth: 3, arrayLimit: 100, parameterLimit: 200 }),
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.setValidatorCompiler(validatorCompiler());
+
+  const core: Core = { config, db, clock, audit: createAuditWriter(clock), log: app.log };
+  const services = createServices(core);
+  await services.roles.ensureBuiltins();
+  const jobs = createJobRunner({ knex: db.knex, clock, log: app.log });
+  registerCoreJobs(jobs, core, services);
+  app.decorate('core', core);
+  app.decorate('services', services);
+  app.decorate('jobs', jobs);
+
+  await app.register(errorsPlugin);
+  await app.register(openapiPlugin);
+  await app.register(securityPlugin);
+  await app.register(formbody);
+  await app.register(authPlugin);
+  await app.register(accessGuard); // its onRequest hook must run after the auth plugin's
+  await app.register(csrfPlugin);
+  await app.register(viewsPlugin);
+  await app.register(assetsPlugin);
+
+  await app.register(systemRoutes);
+  await app.register(setupPages);
+  await app.register(authPages);
+  await app.register(homePages);
+  await app.register(profilePages);
+  await app.register(usersPages);
+  await app.register(teamsPages);
+  await app.register(settingsPages);
+  await app.register(jobsPages);
+  await app.register(async (api) => {
+    await api.register(authApi);
+    await api.register(usersApi);
+    await api.register(teamsApi);
+    await api.register(rolesApi);
+    await api.register(settingsApi);
+    await api.register(jobsApi);
+  }, { prefix: '/api/v1' });
+
+  let stopSealer: (() => Promise<void>) | undefined;
+  if (options.background) {
+    app.addHook('onReady', async () => {
+      stopSealer = startSealer(core);
+      if (config.jobs.enabled) jobs.start((await services.settings.company()).timezone);
+    });
+  }
+  app.addHook('onClose', async () => {
+    await stopSealer?.();
+    await jobs.stop();
+    await db.close();
+  });
+  return app;
+}

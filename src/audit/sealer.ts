@@ -1,0 +1,36 @@
+// Seals audit entries into the hash chain in order. Writers never wait on the chain: they insert
+// unsealed rows in their own transactions, and one sealer at a time (a lease, across processes)
+// assigns seq, prev_hash and hash shortly after. A second sealer racing on the same head fails
+// on the unique seq and rolls back, so the chain never forks.
+import type { Knex } from 'knex';
+import { entryHash, GENESIS_HASH, type ChainFields } from './chain';
+
+const CHAIN_COLUMNS = ['id', 'at', 'actor_id', 'ip', 'user_agent', 'request_id', 'action', 'record_type', 'record_id', 'changes'];
+
+export async function sealPending(knex: Knex, batch = 2000): Promise<number> {
+  return knex.transaction(async (trx) => {
+    const head = await trx('audit_log').whereNotNull('seq').orderBy('seq', 'desc').first('seq', 'hash');
+    const pending: Array<Omit<ChainFields, 'seq'>> = await trx('audit_log').whereNull('seq').orderBy('id').limit(batch).select(CHAIN_COLUMNS);
+    let seq = head ? Number(head.seq) : 0;
+    let prev: string = head?.hash ?? GENESIS_HASH;
+    for (const row of pending) {
+      seq += 1;
+      const entry: ChainFields = { ...row, id: Number(row.id), seq };
+      const hash = entryHash(prev, entry);
+      const updated = await trx('audit_log').where({ id: entry.id }).whereNull('seq').update({ seq, prev_hash: prev, hash });
+      if (updated !== 1) throw new Error(`audit entry ${entry.id} was sealed by another sealer`);
+      prev = hash;
+    }
+    return pending.length;
+  });
+}
+
+/** Seals until nothing is pending; returns how many entries were sealed. */
+export async function sealAll(knex: Knex): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await sealPending(knex);
+    total += n;
+    if (n === 0) return total;
+  }
+}

@@ -1,0 +1,145 @@
+// The `kehu` commands. Each parses its own options, has --help, and fails with a non-zero exit
+// and a one-line reason. Later issues add backup, restore, license:* and audit:* here.
+import { parseArgs } from 'node:util';
+import type { Config } from '../config/schema';
+import { openDatabase } from '../db/database';
+import { migrateLatest, migrationStatus } from '../db/migrate';
+import { AppError, ValidationError } from '../lib/errors';
+import { sealAll } from '../audit/sealer';
+import { verifyChain } from '../audit/verify';
+import { openCliContext } from './context';
+import { serve } from '../server';
+
+export class UsageError extends Error {}
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  run(config: Config, values: Record<string, string | boolean | undefined>, warnings: string[]): Promise<void>;
+}
+
+function required(values: Record<string, unknown>, names: string[]): void {
+  const missing = names.filter((n) => typeof values[n] !== 'string' || values[n] === '');
+  if (missing.length) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}`);
+}
+
+export const commands: Record<string, Command> = {
+  serve: {
+    summary: 'Start the web server (migrations run first)',
+    usage: 'kehu serve',
+    options: {},
+    async run(config, _values, warnings) {
+      await serve(config, warnings);
+    },
+  },
+
+  migrate: {
+    summary: 'Apply pending database migrations, or list them with --status',
+    usage: 'kehu migrate [--status]',
+    options: { status: { type: 'boolean' } },
+    async run(config, values) {
+      const db = await openDatabase(config);
+      try {
+        if (values.status) {
+          const { applied, pending } = await migrationStatus(db.knex);
+          console.log(`applied: ${applied.length}`);
+          for (const p of pending) console.log(`pending: ${p}`);
+          if (!pending.length) console.log('the database is up to date');
+          return;
+        }
+        const applied = await migrateLatest(db.knex);
+        console.log(applied.length ? `applied ${applied.join(', ')}` : 'the database is up to date');
+      } finally {
+        await db.close();
+      }
+    },
+  },
+
+  'user:create': {
+    summary: 'Create a user (on a fresh install, the first administrator)',
+    usage: 'kehu user:create --email E --password P --name N [--role admin|manager|sales|support|auditor]',
+    options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } },
+    async run(config, values) {
+      required(values, ['email', 'password', 'name']);
+      const ctx = await openCliContext(config);
+      try {
+        const { users, setup } = ctx.services;
+        const prepared = await users.prepareUser({ email: String(values.email), password: String(values.password), name: String(values.name), role: String(values.role ?? 'admin') });
+        const user = await ctx.core.db.knex.transaction(async (trx) => {
+          const first = (await users.count(trx)) === 0;
+          const created = await users.insertUser(trx, ctx.actor, prepared);
+          if (first) await setup.completeWithDefaults(trx, created.id, ctx.actor);
+          return created;
+        });
+        console.log(`created user ${user.id} <${user.email}> with role ${user.role}`);
+      } finally {
+        await ctx.close();
+      }
+    },
+  },
+
+  'user:reset-password': {
+    summary: 'Set a user\'s password and sign them out everywhere (rescues a locked-out admin)',
+    usage: 'kehu user:reset-password --email E --password P',
+    options: { email: { type: 'string' }, password: { type: 'string' } },
+    async run(config, values) {
+      required(values, ['email', 'password']);
+      const ctx = await openCliContext(config);
+      try {
+        const found = await ctx.services.users.repo.findForSignIn(String(values.email).trim().toLowerCase());
+        if (!found) throw new UsageError(`no user with email ${values.email}`);
+        await ctx.services.users.resetPassword(ctx.actor, found.id, String(values.password));
+        // Also clears the sign-in throttle for this account, so the rescued admin can sign in now.
+        await ctx.core.db.knex('auth_failures').where({ account: found.email }).delete();
+        console.log(`password of ${found.email} changed; all their sessions were ended`);
+      } finally {
+        await ctx.close();
+      }
+    },
+  },
+
+  'audit:verify': {
+    summary: 'Seal pending audit entries and verify the whole hash chain',
+    usage: 'kehu audit:verify',
+    options: {},
+    async run(config) {
+      const db = await openDatabase(config);
+      try {
+        await migrateLatest(db.knex);
+        await sealAll(db.knex);
+        const result = await verifyChain(db.knex);
+        if (!result.ok) throw new UsageError(`audit chain broken at entry ${result.problem!.id} (seq ${result.problem!.seq}): ${result.problem!.reason}`);
+        console.log(`audit chain intact: ${result.checked} entries, head ${result.headHash}`);
+      } finally {
+        await db.close();
+      }
+    },
+  },
+};
+
+export function helpText(): string {
+  const lines = ['Usage: kehu <command> [options]', '', 'Commands:'];
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(22)}${c.summary}`);
+  lines.push('', 'Run "kehu <command> --help" for a command\'s options. Configuration: config/README.md.');
+  return lines.join('\n');
+}
+
+export function parseCommand(name: string, argv: string[]) {
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command "${name}"; run "kehu --help"`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (usage: ${command.usage})`);
+  }
+  return { command, values: parsed.values as Record<string, string | boolean | undefined> };
+}
+
+/** A one-line reason for a failure, without a stack trace. */
+export function reasonOf(err: unknown): string {
+  if (err instanceof ValidationError) return `invalid input: ${err.message}`;
+  if (err instanceof AppError || err instanceof UsageError) return err.message;
+  return (err as Error)?.message?.split('\n')[0] ?? String(err);
+}

@@ -1,0 +1,82 @@
+// The one description of every configuration key: its type, its limits and what it means.
+// Defaults live in config/default.json; this schema only says what is allowed.
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['host', 'port', 'baseUrl', 'dataDir', 'databaseUrl', 'logLevel', 'trustProxy', 'bodyLimitBytes', 'tls', 'database', 'session', 'auth', 'jobs', 'audit'],
+  properties: {
+    host: { type: 'string', minLength: 1, description: 'Address to listen on (0.0.0.0 = every interface).' },
+    port: { type: 'integer', minimum: 0, maximum: 65535, description: 'TCP port (0 = any free port).' },
+    baseUrl: { type: 'string', pattern: '^($|https?://[^/]+(/.*)?$)', description: 'The address users open, e.g. https://crm.example.local; https turns on Secure cookies. Empty: http://localhost:<port>.' },
+    dataDir: { type: 'string', minLength: 1, description: 'Directory for the SQLite database, attachments, backups and archives.' },
+    databaseUrl: { type: 'string', pattern: '^($|sqlite:.+|postgres(ql)?://.+)', description: 'sqlite:<path> or postgres://user:pass@host:port/db; empty = SQLite in dataDir.' },
+    logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    trustProxy: {
+      description: 'false, true (trust every proxy) or a comma-separated list of proxy addresses/CIDRs whose X-Forwarded-* headers are believed.',
+      anyOf: [{ type: 'boolean' }, { type: 'string', minLength: 1 }],
+    },
+    bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 104857600, description: 'Largest request body accepted.' },
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['certFile', 'keyFile'],
+      properties: {
+        certFile: { type: 'string', description: 'PEM certificate chain; with keyFile, Kehu serves HTTPS itself.' },
+        keyFile: { type: 'string', description: 'PEM private key.' },
+      },
+    },
+    database: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['poolMax', 'busyTimeoutMs'],
+      properties: {
+        poolMax: { type: 'integer', minimum: 1, maximum: 200, description: 'Postgres connections per process.' },
+        busyTimeoutMs: { type: 'integer', minimum: 0, maximum: 600000, description: 'How long a SQLite write waits for the lock.' },
+      },
+    },
+    session: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['ttlHours'],
+      properties: { ttlHours: { type: 'integer', minimum: 1, maximum: 720, description: 'How long a sign-in lasts.' } },
+    },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxConcurrentHashes', 'maxQueuedHashes'],
+      properties: {
+        maxConcurrentHashes: { type: 'integer', minimum: 1, maximum: 64, description: 'Password hashes computed at once.' },
+        maxQueuedHashes: { type: 'integer', minimum: 0, maximum: 10000, description: 'Sign-ins waiting for a hash slot before answering 503.' },
+      },
+    },
+    jobs: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['enabled'],
+      properties: { enabled: { type: 'boolean', description: 'Run scheduled jobs in this process.' } },
+    },
+    audit: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['sealIntervalMs'],
+      properties: { sealIntervalMs: { type: 'integer', minimum: 50, maximum: 60000, description: 'How often new audit entries are sealed into the hash chain.' } },
+    },
+  },
+} as const;
+
+export interface Config {
+  host: string;
+  port: number;
+  baseUrl: string;
+  dataDir: string;
+  databaseUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  trustProxy: boolean | string;
+  bodyLimitBytes: number;
+  tls: { certFile: string; keyFile: string };
+  database: { poolMax: number; busyTimeoutMs: number };
+  session: { ttlHours: number };
+  auth: { maxConcurrentHashes: number; maxQueuedHashes: number };
+  jobs: { enabled: boolean };
+  audit: { sealIntervalMs: number };
+}

@@ -1,0 +1,101 @@
+// Opens the database through Knex: SQLite (better-sqlite3) with the durability settings the
+// product promises, or Postgres (pg) with a pool. Both return the same representation of values.
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import type { Config } from '../config/schema';
+import { createRowSerializer, type RowSerializer } from './rows';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Database {
+  knex: Knex;
+  dialect: Dialect;
+  /** Where the SQLite file lives (undefined on Postgres). */
+  sqliteFile?: string;
+  rows: RowSerializer;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+// pg returns int8 (bigint ids, count(*)) as strings; Kehu's ids and counts fit in a double, and a value
+// that does not is an error rather than a silently rounded number.
+pg.types.setTypeParser(INT8_OID, (text: string) => {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`64-bit integer ${text} is outside the safe range`);
+  return n;
+});
+
+export function resolveDatabaseUrl(config: Config): { dialect: Dialect; target: string } {
+  const url = config.databaseUrl;
+  if (!url) return { dialect: 'sqlite', target: path.join(config.dataDir, 'kehu.db') };
+  if (url.startsWith('sqlite:')) return { dialect: 'sqlite', target: path.resolve(url.slice('sqlite:'.length)) };
+  return { dialect: 'postgres', target: url };
+}
+
+/** Redacts the password of a postgres:// URL for logs and messages. */
+export function describeDatabase(config: Config): string {
+  const { dialect, target } = resolveDatabaseUrl(config);
+  return dialect === 'sqlite' ? `sqlite:${target}` : target.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+export function knexConfigFor(config: Config): { dialect: Dialect; knexConfig: Knex.Config; sqliteFile?: string } {
+  const { dialect, target } = resolveDatabaseUrl(config);
+  if (dialect === 'sqlite') {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const busy = config.database.busyTimeoutMs;
+    return {
+      dialect,
+      sqliteFile: target,
+      knexConfig: {
+        client: 'better-sqlite3',
+        connection: { filename: target },
+        useNullAsDefault: true,
+        pool: {
+          min: 1,
+          max: 1,
+          afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+            try {
+              conn.pragma('journal_mode = WAL');
+              // A CRM writes little; an acknowledged write must survive a power cut.
+              conn.pragma('synchronous = FULL');
+              conn.pragma('foreign_keys = ON');
+              conn.pragma(`busy_timeout = ${busy}`);
+              done(null, conn);
+            } catch (err) {
+              done(err as Error, conn);
+            }
+          },
+        },
+      },
+    };
+  }
+  return {
+    dialect,
+    knexConfig: {
+      client: 'pg',
+      connection: { connectionString: target, application_name: 'kehu' },
+      pool: { min: 0, max: config.database.poolMax },
+      acquireConnectionTimeout: 10_000,
+    },
+  };
+}
+
+export async function openDatabase(config: Config): Promise<Database> {
+  const { dialect, knexConfig, sqliteFile } = knexConfigFor(config);
+  const knex = knexFactory(knexConfig);
+  try {
+    await knex.raw('select 1');
+  } catch (err) {
+    await knex.destroy();
+    throw new Error(`cannot open the database ${describeDatabase(config)}: ${(err as Error).message}`);
+  }
+  return {
+    knex,
+    dialect,
+    sqliteFile,
+    rows: createRowSerializer(knex, dialect),
+    close: () => knex.destroy(),
+  };
+}

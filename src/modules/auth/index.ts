@@ -1,0 +1,1 @@
+export { createAuthService, type AuthService } from './auth.service';

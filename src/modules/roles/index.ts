@@ -1,0 +1,1 @@
+export { createRolesService, type RolesService, type Role } from './roles.service';

@@ -1,0 +1,1 @@
+export { createSessionsService, type SessionsService, type RequestSource, type OpenedSession } from './sessions.service';

@@ -1,0 +1,1 @@
+export { createSetupService, type SetupService } from './setup.service';

@@ -1,0 +1,68 @@
+// One error handler: typed service errors, schema failures, malformed bodies and unknown routes
+// become the API's error shape (or an error page for browsers); a 5xx never carries internals.
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ConflictError, TooManyRequestsError, ServiceUnavailableError, ValidationError, type FieldErrors } from '../lib/errors';
+import { fieldErrorsOf, summarize } from '../lib/validate';
+
+export function isApiRequest(req: FastifyRequest): boolean {
+  return req.url.startsWith('/api/');
+}
+
+interface ErrorBody {
+  code: string;
+  message: string;
+  fields?: FieldErrors;
+  current?: unknown;
+}
+
+function describe(error: FastifyError | AppError | Error): { status: number; body: ErrorBody } {
+  if (error instanceof AppError) {
+    const body: ErrorBody = { code: error.code, message: error.message };
+    if (error instanceof ValidationError && Object.keys(error.fields).length) body.fields = error.fields;
+    if (error instanceof ConflictError && error.current !== undefined) body.current = error.current;
+    return { status: error.statusCode, body };
+  }
+  const fe = error as FastifyError;
+  if (fe.validation) {
+    const fields = fieldErrorsOf(fe.validation as never);
+    const where = fe.validationContext && fe.validationContext !== 'body' ? `${fe.validationContext}: ` : '';
+    return { status: 400, body: { code: 'validation_failed', message: where + summarize(fields), fields } };
+  }
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, body: { code: 'body_too_large', message: 'the request body is larger than allowed' } };
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, body: { code: 'unsupported_media_type', message: 'send application/json' } };
+  if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error instanceof SyntaxError && fe.statusCode === 400)) {
+    return { status: 400, body: { code: 'invalid_json', message: 'the body is not valid JSON' } };
+  }
+  if (fe.code === 'FST_CSRF_INVALID_TOKEN' || fe.code === 'FST_CSRF_MISSING_SECRET') {
+    return { status: 403, body: { code: 'csrf_failed', message: 'the form has expired or did not come from Kehu; reload the page and try again' } };
+  }
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, body: { code: 'bad_request', message: fe.message } };
+  return { status: 500, body: { code: 'internal_error', message: 'something went wrong on the server; the error was logged' } };
+}
+
+export async function sendError(req: FastifyRequest, reply: FastifyReply, status: number, body: ErrorBody): Promise<void> {
+  if (isApiRequest(req) || !req.headers.accept?.includes('text/html')) {
+    await reply.code(status).type('application/json; charset=utf-8').send({ error: { ...body, requestId: req.id } });
+    return;
+  }
+  if (status === 401) {
+    await reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
+    return;
+  }
+  await reply.code(status).page('errors/error', { status, code: body.code, message: body.message, requestId: req.id });
+}
+
+export default fp(async (app) => {
+  app.setErrorHandler(async (error, req, reply) => {
+    const { status, body } = describe(error as Error);
+    if (status >= 500) req.log.error({ err: error }, 'request failed');
+    else req.log.info({ code: body.code, status }, 'request refused');
+    if (error instanceof TooManyRequestsError || error instanceof ServiceUnavailableError) reply.header('retry-after', String(error.retryAfterSeconds));
+    await sendError(req, reply, status, body);
+  });
+
+  app.setNotFoundHandler({}, async (req, reply) => {
+    await sendError(req, reply, 404, { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+}, { name: 'kehu-errors' });

@@ -1,0 +1,85 @@
+// Server-rendered pages: Handlebars layouts and partials through @fastify/view, one `t` helper
+// for every string, Intl helpers for dates, numbers and money in the company's time zone.
+// reply.page() renders a view in the layout with what every page needs.
+import fs from 'node:fs';
+import path from 'node:path';
+import fp from 'fastify-plugin';
+import view from '@fastify/view';
+import Handlebars from 'handlebars';
+import { formatDateTime, formatMoney, formatNumber, t, LOCALES, type Locale } from '../lib/i18n';
+import { packageJson, viewsDir } from '../lib/paths';
+import { allows } from './access-guard';
+import { csrfUserInfo } from './csrf';
+import type { Permission } from '../access/catalog';
+
+type HelperOptions = Handlebars.HelperOptions;
+
+function root(options: HelperOptions): { locale: Locale; timezone: string; currency: string } {
+  return options.data.root;
+}
+
+export function createHandlebars(): typeof Handlebars {
+  const hbs = Handlebars.create();
+  hbs.registerHelper('t', function (this: unknown, key: string, options: HelperOptions) {
+    return t(root(options).locale, key, options.hash);
+  });
+  hbs.registerHelper('datetime', (iso: string, options: HelperOptions) => formatDateTime(root(options).locale, root(options).timezone, iso));
+  hbs.registerHelper('date', (iso: string, options: HelperOptions) => formatDateTime(root(options).locale, root(options).timezone, iso, 'date'));
+  hbs.registerHelper('number', (n: number, options: HelperOptions) => formatNumber(root(options).locale, n));
+  hbs.registerHelper('money', (minor: number, currency: string | HelperOptions, options?: HelperOptions) => {
+    const opts = (options ?? currency) as HelperOptions;
+    return formatMoney(root(opts).locale, minor, typeof currency === 'string' ? currency : root(opts).currency);
+  });
+  hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
+  hbs.registerHelper('includes', (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
+  hbs.registerHelper('json', (value: unknown) => JSON.stringify(value));
+  return hbs;
+}
+
+function partialsIn(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const file of fs.readdirSync(dir)) if (file.endsWith('.hbs')) out[file.replace(/\.hbs$/, '')] = path.join('partials', file);
+  return out;
+}
+
+export default fp(async (app) => {
+  await app.register(view, {
+    engine: { handlebars: createHandlebars() },
+    root: viewsDir,
+    layout: 'layouts/main.hbs',
+    viewExt: 'hbs',
+    production: process.env.NODE_ENV !== 'development',
+    options: { partials: partialsIn(path.join(viewsDir, 'partials')) },
+  });
+
+  app.decorateReply('page', async function page(this: import('fastify').FastifyReply, template: string, data: Record<string, unknown> = {}) {
+    const req = this.request;
+    const actor = req.actor;
+    const can = (p: Permission) => Boolean(actor && allows(actor, p));
+    const context = {
+      ...data,
+      locale: req.locale,
+      lang: req.locale === 'zh-CN' ? 'zh-CN' : 'en',
+      locales: LOCALES,
+      timezone: req.company?.timezone ?? 'UTC',
+      currency: req.company?.currency ?? 'CNY',
+      company: req.company,
+      actor,
+      version: packageJson.version,
+      csrfToken: this.generateCsrf({ userInfo: csrfUserInfo(req) }),
+      path: req.url.split('?')[0],
+      nav: actor
+        ? {
+            users: can('users.read') && can('users.update'),
+            teams: can('teams.update'),
+            jobs: can('jobs.read'),
+            settings: can('settings.update'),
+            admin: can('users.update') || can('teams.update') || can('jobs.read') || can('settings.update'),
+          }
+        : null,
+    };
+    this.type('text/html; charset=utf-8');
+    await this.view(template, context);
+  });
+}, { name: 'kehu-views', dependencies: ['kehu-csrf'] });

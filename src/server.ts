@@ -1,12 +1,12 @@
 // Starts Kehu: load config, build the app, listen, and shut down gracefully on SIGTERM/SIGINT
 // (stop accepting, finish in-flight requests, stop jobs, close the database).
-import { buildApp } from './app';
+import { buildApp, type AppOptions } from './app';
 import type { Config } from './config/schema';
 import { describeDatabase } from './db/database';
 
-export async function serve(config: Config, warnings: string[] = []): Promise<void> {
+export async function serve(config: Config, warnings: string[] = [], extra: Partial<AppOptions> = {}): Promise<void> {
   const started = process.hrtime.bigint();
-  const app = await buildApp({ config, background: true });
+  const app = await buildApp({ ...extra, config, background: true });
   for (const w of warnings) app.log.warn(w);
   await app.listen({ host: config.host, port: config.port });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;

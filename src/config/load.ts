@@ -107,7 +107,13 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; overrides?: JsonO
 
   if (!validate(merged)) {
     const lines = (validate.errors ?? []).map((e) => {
-      const key = e.instancePath.slice(1).replace(/\//g, '.') || (e.params as { additionalProperty?: string }).additionalProperty || '(root)';
+      const parent = e.instancePath.slice(1).replace(/\//g, '.');
+      if (e.keyword === 'additionalProperties') {
+        // Name the unknown key itself (tls.bogus), not only the object it sits in.
+        const extra = (e.params as { additionalProperty: string }).additionalProperty;
+        return `config key "${parent ? `${parent}.${extra}` : extra}" is not a Kehu setting`;
+      }
+      const key = parent || '(root)';
       const allowed = e.keyword === 'enum' ? `: one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : '';
       const where = configKeys().some((k) => k.key === key) ? ` (environment ${envNameFor(key)})` : '';
       return `config key "${key}"${where} ${e.message}${allowed}`;

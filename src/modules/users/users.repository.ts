@@ -74,8 +74,11 @@ export function createUsersRepository(knex: Knex, rows: RowSerializer) {
       return Number(r.id ?? r);
     },
 
-    async update(db: Knex, id: number, changes: Record<string, unknown>): Promise<void> {
-      await db('users').where({ id }).update(changes);
+    /** With `expectedVersion`, changes the row only if it still has that version; returns the rows changed. */
+    async update(db: Knex, id: number, changes: Record<string, unknown>, expectedVersion?: number): Promise<number> {
+      const q = db('users').where({ id });
+      if (expectedVersion !== undefined) q.andWhere({ version: expectedVersion });
+      return q.update(changes);
     },
 
     async setTeams(db: Knex, userId: number, teamIds: number[]): Promise<void> {

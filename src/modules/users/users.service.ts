@@ -31,6 +31,16 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** A unique index refused a row: a concurrent request got past our own check first (pg 23505, SQLite). */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function emailTakenError(err: unknown): unknown {
+  return isUniqueViolation(err) ? ValidationError.field('email', 'unique', 'is already used by another user') : err;
+}
+
 function tokenHash(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');
 }
@@ -93,6 +103,8 @@ export function createUsersService(core: Core, deps: { roles: RolesService; team
       created_by: actor.userId,
       updated_by: actor.userId,
       version: 1,
+    }).catch((err) => {
+      throw emailTakenError(err);
     });
     await repo.setTeams(db, id, teamIds);
     const user = await load(db, id);
@@ -169,7 +181,12 @@ export function createUsersService(core: Core, deps: { roles: RolesService; team
           changes.primary_team_id = primary;
           await repo.setTeams(trx, id, teamIds);
         }
-        await repo.update(trx, id, changes);
+        // Guarded by the version read above: of two concurrent changes based on one version, the
+        // second gets a 409 instead of silently overwriting the first (Postgres runs them in parallel).
+        const updated = await repo.update(trx, id, changes, before.version).catch((err) => {
+          throw emailTakenError(err);
+        });
+        if (updated !== 1) throw new ConflictError('the user was changed by someone else', await load(trx, id));
         const after = await load(trx, id);
         const action = patch.active === false && before.active ? 'deactivate' : patch.active === true && !before.active ? 'activate' : 'update';
         await core.audit.record(trx, actor, { action, recordType: 'users', recordId: id, changes: diff(audited(before), audited(after)) });

@@ -40,6 +40,8 @@ import settingsApi from './modules/settings/settings.api';
 import settingsPages from './modules/settings/settings.pages';
 import jobsApi from './modules/jobs/jobs.api';
 import jobsPages from './modules/jobs/jobs.pages';
+import companiesApi from './modules/companies/companies.api';
+import contactsApi from './modules/contacts/contacts.api';
 import setupPages from './modules/setup/setup.pages';
 import homePages from './modules/home/home.pages';
 
@@ -126,6 +128,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await api.register(rolesApi);
     await api.register(settingsApi);
     await api.register(jobsApi);
+    await api.register(companiesApi);
+    await api.register(contactsApi);
   }, { prefix: '/api/v1' });
 
   let stopSealer: (() => Promise<void>) | undefined;

@@ -8,6 +8,8 @@ import { createUsersService } from './modules/users';
 import { createAuthService } from './modules/auth';
 import { createSettingsService } from './modules/settings';
 import { createSetupService } from './modules/setup';
+import { createCompaniesService } from './modules/companies';
+import { createContactsService } from './modules/contacts';
 
 export function createServices(core: Core) {
   const roles = createRolesService(core);
@@ -17,6 +19,8 @@ export function createServices(core: Core) {
   const users = createUsersService(core, { roles, teams, sessions });
   const auth = createAuthService(core, { users, sessions });
   const setup = createSetupService(core, { users, settings, sessions });
-  return { roles, teams, sessions, settings, users, auth, setup };
+  const companies = createCompaniesService(core);
+  const contacts = createContactsService(core);
+  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -27,4 +27,13 @@ function stamps(t, knex) {
   t.integer('version').notNullable().defaultTo(1);
 }
 
-module.exports = { isPg, time, date, bytewise, stamps };
+/** What every business record carries: owner and team, who/when, a version, soft deletion. */
+function record(t, knex) {
+  t.integer('owner_id').notNullable().references('id').inTable('users');
+  t.integer('team_id').nullable().references('id').inTable('teams');
+  stamps(t, knex);
+  time(t, knex, 'deleted_at').nullable();
+  t.integer('deleted_by').nullable().references('id').inTable('users');
+}
+
+module.exports = { isPg, time, date, bytewise, stamps, record };

@@ -74,6 +74,41 @@ export function applyScope(qb: Knex.QueryBuilder, s: Scope, table: string): Knex
   }
 }
 
+/**
+ * Child records (an activity, a task) follow their parents' visibility: readable when the actor's
+ * own scope for the child type allows it, or when any record it is linked to (record_links) is
+ * readable. Changing a child still takes the child type's own scope.
+ */
+export const CHILD_PARENTS: Partial<Record<Resource, Resource[]>> = {
+  activities: ['companies', 'contacts'],
+  tasks: ['companies', 'contacts'],
+};
+
+/** Readable rows of `parent` as a subquery of ids. */
+export function visibleIds(knex: Knex, actor: Actor, parent: Resource): Knex.QueryBuilder {
+  return applyScope(knex(parent).select(`${parent}.id`).whereNull(`${parent}.deleted_at`), scope(actor, parent, 'read'), parent);
+}
+
+/** The one scoping entry point for record queries: own scope, plus parents' visibility for children. */
+export function scopeQuery(knex: Knex, qb: Knex.QueryBuilder, actor: Actor, resource: Resource, action: Action, table: string = resource): Knex.QueryBuilder {
+  const own = scope(actor, resource, action);
+  const parents = action === 'read' ? (CHILD_PARENTS[resource] ?? []).filter((p) => scope(actor, p, 'read').level !== 'none') : [];
+  if (own.level === 'all' || parents.length === 0) return applyScope(qb, own, table);
+  return qb.where((w) => {
+    if (own.level !== 'none') w.where((inner) => applyScope(inner, own, table));
+    for (const parent of parents) {
+      w.orWhereExists(
+        knex('record_links as l')
+          .select(knex.raw('1'))
+          .where('l.child_type', resource)
+          .whereRaw('l.child_id = ??', [`${table}.id`])
+          .where('l.parent_type', parent)
+          .whereIn('l.parent_id', visibleIds(knex, actor, parent)),
+      );
+    }
+  });
+}
+
 export const SYSTEM_ACTOR_BASE = {
   userId: null,
   roleKey: 'system',

@@ -45,6 +45,8 @@ export interface JobRunner {
   stop(): Promise<void>;
   /** Runs a job now (admin button, tests); resolves with the run's record, or null if it was already running. */
   runNow(name: string): Promise<JobRun | null>;
+  /** Runs a job for one named slot, as the schedule would; null if the slot was already taken or the job is running. */
+  runSlot(name: string, slot: string): Promise<JobRun | null>;
   list(): Array<{ name: string; schedule: string | null }>;
   recentRuns(name?: string, limit?: number): Promise<JobRun[]>;
 }
@@ -149,6 +151,11 @@ export function createJobRunner(deps: { knex: Knex; clock: Clock; log: FastifyBa
       const job = jobs.get(name);
       if (!job) throw new Error(`no job named ${name}`);
       return track(execute(job, `manual:${clock.now().toISOString()}:${Math.random().toString(36).slice(2, 8)}`));
+    },
+    async runSlot(name, slot) {
+      const job = jobs.get(name);
+      if (!job) throw new Error(`no job named ${name}`);
+      return track(execute(job, slot));
     },
     list: () => [...jobs.values()].map((j) => ({ name: j.name, schedule: j.options.schedule })),
     async recentRuns(name, limit = 20) {

@@ -47,8 +47,9 @@ export class ConflictError extends AppError {
   constructor(
     message: string,
     readonly current?: unknown,
+    code = 'conflict',
   ) {
-    super(409, 'conflict', message);
+    super(409, code, message);
   }
 }
 

@@ -14,6 +14,8 @@ export interface FilterSpec {
   type: FilterType;
   values?: readonly string[];
   ops?: readonly Operator[];
+  /** A filter that is not a plain column comparison (a tag, "no contact for N days"). */
+  apply?: (qb: Knex.QueryBuilder, op: Operator, value: string) => void;
 }
 
 export interface SortSpec {
@@ -94,9 +96,20 @@ export function listQuerySchema(spec: ListSpec, extra: Record<string, object> = 
   };
 }
 
-function castValue(f: FilterSpec, raw: string): string | number | boolean {
+/** Times are stored as 24-character UTC ISO strings compared byte-wise, so a filter value takes that
+ * form first: "2026-11-25T10:00Z" -> "2026-11-25T10:00:00.000Z", "2026-11-25" -> its midnight UTC
+ * (a time without a zone is UTC). */
+function normalizeTime(raw: string, field: string): string {
+  const date = new Date(raw.length === 10 ? `${raw}T00:00:00Z` : raw.endsWith('Z') ? raw : `${raw}Z`);
+  // Date takes 2026-02-30 for 2026-03-02: a value whose calendar date moved was not a real one.
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== raw.slice(0, 10)) throw ValidationError.field(field, 'format', 'is not a valid date or time');
+  return date.toISOString();
+}
+
+function castValue(f: FilterSpec, raw: string, field: string): string | number | boolean {
   if (f.type === 'integer') return Number(raw);
   if (f.type === 'boolean') return raw === 'true';
+  if (f.type === 'time') return normalizeTime(raw, field);
   return raw;
 }
 
@@ -116,7 +129,7 @@ export function applyFilters(qb: Knex.QueryBuilder, spec: ListSpec, filter: List
     if (!f) throw ValidationError.field(`filter.${name}`, 'unknown', 'is not a filter of this list');
     const ops = typeof cond === 'string' ? { eq: cond } : cond;
     for (const [op, raw] of Object.entries(ops) as Array<[Operator, string]>) {
-      const cast = (v: string) => castValue(f, v);
+      const cast = (v: string) => castValue(f, v, `filter.${name}`);
       switch (op) {
         case 'eq': qb.where(f.column, cast(raw)); break;
         case 'ne': qb.where((w) => w.whereNot(f.column, cast(raw)).orWhereNull(f.column)); break;

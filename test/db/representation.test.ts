@@ -1,7 +1,7 @@
 // One data representation on both databases: the row serializer gives byte-identical JSON for a
 // sample row of every table on SQLite and on Postgres, names sort in pinyin order identically on
 // both (Postgres created with a non-C default collation), and NULLs sort last on both.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Knex } from 'knex';
 import { openDatabase, type Database } from '../../src/db/database';
 import { migrateLatest, migrationStatus } from '../../src/db/migrate';
@@ -10,7 +10,7 @@ import { applySortAndCursor, finishPage, type ListSpec } from '../../src/lib/lis
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { testConfig } from '../helper';
 
-async function open(t: Tap.Test, dialect: 'sqlite' | 'postgres'): Promise<Database> {
+async function open(t: Test, dialect: 'sqlite' | 'postgres'): Promise<Database> {
   const tdb: TestDatabase = await createTestDatabase(dialect);
   const db = await openDatabase(testConfig(tdb));
   t.teardown(async () => {

@@ -3,7 +3,7 @@
 // built from a known set of values) exists in both.
 import fs from 'node:fs';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { BUILTIN_ROLE_KEYS } from '../../src/access/catalog';
 import { SYSTEM_ACTOR_BASE } from '../../src/access/scope';
 import { LOCALES } from '../../src/lib/i18n';
@@ -42,10 +42,9 @@ const srcFiles = filesUnder(path.join(ROOT, 'src'), '.ts');
 const read = (file: string) => fs.readFileSync(file, 'utf8');
 
 /** Asserts that `key` exists in both catalogs, saying where it is used. */
-function checkKey(t: Tap, key: string, where: string): void {
+function checkKey(t: Test, key: string, where: string): void {
   for (const locale of localeNames) t.ok(catalogs[locale].has(key), `${locale} has "${key}" (${where})`);
 }
-type Tap = Parameters<Parameters<typeof t.test>[1]>[0];
 
 t.test('the catalogs cover exactly the product locales', async (t) => {
   t.same([...localeNames].sort(), [...LOCALES].sort(), 'one locales/<locale>.json per locale in LOCALES');

@@ -1,0 +1,99 @@
+// Bulk loading of generated rows, by the fastest correct path for each database: on SQLite the raw
+// better-sqlite3 connection with one prepared INSERT inside one transaction; on Postgres
+// INSERT ... SELECT * FROM unnest($1::type[], ...) in chunks, inside one transaction per table.
+import type BetterSqlite3 from 'better-sqlite3';
+import type pg from 'pg';
+import type { Database } from '../../../src/db/database';
+import type { Row } from '../data/types';
+
+const PG_CHUNK = 5000;
+
+function quote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function columnsOf(table: string, rows: Row[]): string[] {
+  const cols = Object.keys(rows[0]);
+  for (const r of rows) {
+    if (Object.keys(r).length !== cols.length) throw new Error(`bench rows for ${table} do not all have the same columns`);
+  }
+  return cols;
+}
+
+async function loadSqlite(db: Database, table: string, rows: Row[]): Promise<void> {
+  const cols = columnsOf(table, rows);
+  const conn: BetterSqlite3.Database = await db.knex.client.acquireConnection();
+  try {
+    const stmt = conn.prepare(`insert into ${quote(table)} (${cols.map(quote).join(', ')}) values (${cols.map(() => '?').join(', ')})`);
+    const values: unknown[] = new Array(cols.length);
+    const insertAll = conn.transaction((list: Row[]) => {
+      for (const row of list) {
+        for (let i = 0; i < cols.length; i++) {
+          const v = row[cols[i]];
+          values[i] = v === true ? 1 : v === false ? 0 : v;
+        }
+        stmt.run(values);
+      }
+    });
+    insertAll(rows);
+  } finally {
+    db.knex.client.releaseConnection(conn);
+  }
+}
+
+async function loadPostgres(db: Database, table: string, rows: Row[]): Promise<void> {
+  const cols = columnsOf(table, rows);
+  const conn: pg.Client = await db.knex.client.acquireConnection();
+  try {
+    const info = await conn.query<{ column_name: string; udt_name: string }>(
+      'select column_name, udt_name from information_schema.columns where table_schema = current_schema() and table_name = $1',
+      [table],
+    );
+    const types = new Map(info.rows.map((r) => [r.column_name, r.udt_name]));
+    const casts = cols.map((c, i) => {
+      const t = types.get(c);
+      if (!t) throw new Error(`table ${table} has no column ${c}`);
+      return `$${i + 1}::${t}[]`;
+    });
+    const sql = `insert into ${quote(table)} (${cols.map(quote).join(', ')}) select * from unnest(${casts.join(', ')})`;
+    await conn.query('begin');
+    try {
+      for (let start = 0; start < rows.length; start += PG_CHUNK) {
+        const chunk = rows.slice(start, start + PG_CHUNK);
+        await conn.query(sql, cols.map((c) => chunk.map((r) => r[c] ?? null)));
+      }
+      await conn.query('commit');
+    } catch (err) {
+      await conn.query('rollback');
+      throw err;
+    }
+  } finally {
+    db.knex.client.releaseConnection(conn);
+  }
+}
+
+/** Inserts rows into one table; they must carry their own ids where the table has them. */
+export async function loadRows(db: Database, table: string, rows: Row[]): Promise<void> {
+  if (!rows.length) return;
+  if (db.dialect === 'sqlite') await loadSqlite(db, table, rows);
+  else await loadPostgres(db, table, rows);
+}
+
+/**
+ * After explicit ids were inserted: move Postgres sequences past them (SQLite's AUTOINCREMENT
+ * follows explicit ids by itself), refresh planner statistics on Postgres (autovacuum would on a
+ * real server), and checkpoint SQLite's WAL so the server starts from a clean file.
+ */
+export async function finishLoad(db: Database, tables: string[]): Promise<void> {
+  const { knex } = db;
+  if (db.dialect === 'postgres') {
+    for (const table of tables) {
+      const seq = await knex.raw<{ rows: Array<{ seq: string | null }> }>('select pg_get_serial_sequence(?, ?) as seq', [quote(table), 'id']).catch(() => ({ rows: [{ seq: null }] }));
+      const name = seq.rows[0]?.seq;
+      if (name) await knex.raw(`select setval(?, greatest((select max(id) from ${quote(table)}), 1))`, [name]);
+    }
+    await knex.raw('analyze');
+  } else {
+    await knex.raw('pragma wal_checkpoint(TRUNCATE)');
+  }
+}

@@ -1,0 +1,231 @@
+// Writes BENCHMARKS.md: each database has a section between <!-- bench:<db>:start --> and
+// <!-- bench:<db>:end --> that the harness regenerates from its data (kept inside the section as a
+// JSON comment, so a run of one scenario updates that scenario and keeps the others). Everything
+// outside the markers is hand-written and preserved.
+import fs from 'node:fs';
+import path from 'node:path';
+import { rootDir } from '../../../src/lib/paths';
+import type { Dialect } from '../../../src/db/database';
+import type { ScenarioKind } from '../scenarios/types';
+
+export const BENCHMARKS_FILE = path.join(rootDir, 'BENCHMARKS.md');
+
+export interface RunInfo {
+  date: string;
+  commit: string;
+  machine: string;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  /** Offered rate (requests/s) when not closed-loop. */
+  rate: number | null;
+  users: number;
+  logLevel: string;
+}
+
+export interface Measured {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+  peakRssMb: number;
+  ceilingRps: number;
+  ceilingP99: number;
+  ratio: number;
+  target: number;
+  verdict: 'PASS' | 'MISS';
+  loadAverage: number;
+  bodyBytes: number;
+  serverErrors: number;
+}
+
+export interface ScenarioResult extends Measured {
+  scenario: string;
+  summary: string;
+  kind: ScenarioKind;
+  run: RunInfo;
+}
+
+export interface ColdStart {
+  date: string;
+  commit: string;
+  machine: string;
+  users: number;
+  runsMs: number[];
+  medianMs: number;
+  startupMs: number[];
+}
+
+export interface GrowthRow extends Measured {
+  users: number;
+  dataLoadMs: number;
+}
+
+export interface Growth {
+  run: RunInfo;
+  scenario: string;
+  rows: GrowthRow[];
+}
+
+export interface DataLoad {
+  users: number;
+  seed: number;
+  tables: Array<{ table: string; rows: number; rowsPerSecond: number }>;
+}
+
+export interface SectionData {
+  scenarios: Record<string, ScenarioResult>;
+  order: string[];
+  coldStart?: ColdStart;
+  growth?: Growth;
+  dataLoad?: DataLoad;
+}
+
+const TITLES: Record<Dialect, string> = { sqlite: 'SQLite', postgres: 'Postgres 15' };
+
+const markers = (db: Dialect) => ({ start: `<!-- bench:${db}:start -->`, end: `<!-- bench:${db}:end -->` });
+
+const TEMPLATE = `# Kehu benchmarks
+
+The sections between \`bench:…:start\` and \`bench:…:end\` markers are written by the harness
+(\`npm run bench -- all --db sqlite\`, \`npm run bench -- all --db postgres\`); everything else is
+hand-written and kept. See scripts/bench/README.md.
+
+<!-- bench:sqlite:start -->
+<!-- bench:sqlite:end -->
+
+<!-- bench:postgres:start -->
+<!-- bench:postgres:end -->
+
+## What limits each scenario and what would move it
+
+(Written by hand after reading the figures above.)
+`;
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
+
+const HEADER = '| date | commit | machine | connections | duration | rps | p50 ms | p95 ms | p99 ms | errors / non-2xx | peak RSS | ceiling rps | ratio | target | verdict |';
+const RULE = '|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|';
+
+function load(m: Measured, run: RunInfo): string {
+  return `${run.rate ? `${int(run.rate)}/s offered, ` : ''}${m.errors} / ${m.non2xx}`;
+}
+
+function scenarioRow(r: ScenarioResult): string {
+  const run = r.run;
+  return `| ${run.date.slice(0, 16).replace('T', ' ')} UTC | ${run.commit} | ${run.machine} | ${run.connections} | ${run.durationS} s | ${int(r.rps)} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${load(r, run)} | ${int(r.peakRssMb)} MB | ${int(r.ceilingRps)} | ${pct(r.ratio)} | ≥ ${pct(r.target)} | **${r.verdict}** |`;
+}
+
+export function renderSection(db: Dialect, data: SectionData): string {
+  const lines: string[] = [`## ${TITLES[db]} (written by the harness)`, ''];
+  const ordered = data.order.filter((n) => data.scenarios[n]);
+  if (ordered.length) {
+    const runs = ordered.map((n) => data.scenarios[n].run);
+    const first = runs[0];
+    lines.push(
+      `Closed loop unless an offered rate is shown; ${first.warmupS} s warm-up before each measurement (not counted); Kehu runs as \`node dist/src/main.js serve\` with its production defaults (log level ${first.logLevel}, jobs on), ${first.users} generated users. ` +
+        'The ceiling is a bare Fastify process answering the same requests with the same response bodies (bytes, content type, status), driven with the same settings right after Kehu. ' +
+        '**Other work shares these 2 cores, so absolute figures are noisy: trust the ratio to the ceiling measured in the same run.**',
+      '',
+    );
+    lines.push('| scenario | kind | rps | p99 ms | ceiling rps | ratio | target | verdict |', '|---|---|--:|--:|--:|--:|--:|---|');
+    for (const n of ordered) {
+      const r = data.scenarios[n];
+      lines.push(`| ${n} | ${r.kind} | ${int(r.rps)} | ${ms(r.p99)} | ${int(r.ceilingRps)} | ${pct(r.ratio)} | ≥ ${pct(r.target)} | **${r.verdict}** |`);
+    }
+    lines.push('');
+    for (const n of ordered) {
+      const r = data.scenarios[n];
+      lines.push(`### ${db} · ${n}: ${r.summary}`, '', HEADER, RULE, scenarioRow(r), '');
+      const notes = [
+        `response ≈ ${int(r.bodyBytes)} bytes`,
+        `${int(r.requests)} requests measured`,
+        `ceiling p99 ${ms(r.ceilingP99)} ms`,
+        `load average ${r.loadAverage} at start`,
+      ];
+      if (r.serverErrors) notes.push(`${r.serverErrors} error lines in Kehu's log`);
+      lines.push(`<sub>${notes.join(' · ')}</sub>`, '');
+    }
+  }
+  if (data.coldStart) {
+    const c = data.coldStart;
+    lines.push(
+      `**Cold start** (spawn of \`node dist/src/main.js serve\` to its ready line, already-migrated database with ${int(c.users)} users; ${c.date.slice(0, 10)}, ${c.commit}): ` +
+        `median **${int(c.medianMs)} ms** of ${c.runsMs.length} (${c.runsMs.map(int).join(', ')} ms); the server's own \`startupMs\` (build app + listen, without Node's module loading): ${c.startupMs.map(int).join(', ')} ms.`,
+      '',
+    );
+  }
+  if (data.dataLoad) {
+    const d = data.dataLoad;
+    lines.push(`Bench data (seed ${d.seed}, ${int(d.users)} users) loaded at: ${d.tables.map((t) => `${t.table} ${int(t.rows)} rows at ${int(t.rowsPerSecond)} rows/s`).join('; ')}.`, '');
+  }
+  if (data.growth) {
+    const g = data.growth;
+    lines.push(
+      `### ${db} · Growth: ${g.scenario} at several user counts`,
+      '',
+      `${g.run.date.slice(0, 16).replace('T', ' ')} UTC · ${g.run.commit} · ${g.run.machine} · ${g.run.connections} connections · ${g.run.durationS} s each`,
+      '',
+      '| users | rps | p50 ms | p95 ms | p99 ms | errors / non-2xx | peak RSS | ceiling rps | ratio | target | verdict | data load |',
+      '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|',
+    );
+    for (const r of g.rows) {
+      lines.push(`| ${int(r.users)} | ${int(r.rps)} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${load(r, g.run)} | ${int(r.peakRssMb)} MB | ${int(r.ceilingRps)} | ${pct(r.ratio)} | ≥ ${pct(r.target)} | **${r.verdict}** | ${(r.dataLoadMs / 1000).toFixed(1)} s |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function parseData(section: string): SectionData {
+  const m = /<!-- bench:data (\{[\s\S]*?\}) -->/.exec(section);
+  if (m) {
+    try {
+      return JSON.parse(m[1]) as SectionData;
+    } catch {
+      // a hand-edited or damaged block: start again
+    }
+  }
+  return { scenarios: {}, order: [] };
+}
+
+export interface SectionUpdate {
+  scenarios?: ScenarioResult[];
+  /** The full scenario order, so results appear in registry order. */
+  order?: string[];
+  coldStart?: ColdStart;
+  growth?: Growth;
+  dataLoad?: DataLoad;
+}
+
+/** Merges new results into the database's section of BENCHMARKS.md and rewrites only that section. */
+export function updateBenchmarks(db: Dialect, update: SectionUpdate, file = BENCHMARKS_FILE): void {
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : TEMPLATE;
+  const { start, end } = markers(db);
+  let from = text.indexOf(start);
+  let to = text.indexOf(end);
+  if (from < 0 || to < from) {
+    // No section yet: put it before the hand-written analysis, or at the end.
+    const at = text.indexOf('## What limits');
+    const block = `${start}\n${end}\n\n`;
+    text = at >= 0 ? text.slice(0, at) + block + text.slice(at) : `${text.trimEnd()}\n\n${block}`;
+    from = text.indexOf(start);
+    to = text.indexOf(end);
+  }
+  const data = parseData(text.slice(from, to));
+  for (const r of update.scenarios ?? []) data.scenarios[r.scenario] = r;
+  const order = update.order ?? data.order;
+  data.order = [...order, ...Object.keys(data.scenarios).filter((n) => !order.includes(n))];
+  if (update.coldStart) data.coldStart = update.coldStart;
+  if (update.growth) data.growth = update.growth;
+  if (update.dataLoad) data.dataLoad = update.dataLoad;
+  // "--" may not appear inside an HTML comment; inside JSON strings it can be written as "-\u002d".
+  const json = JSON.stringify(data).replace(/--/g, '-\\u002d');
+  const body = `${start}\n${renderSection(db, data)}\n<!-- bench:data ${json} -->\n${end}`;
+  fs.writeFileSync(file, text.slice(0, from) + body + text.slice(to + end.length));
+}

@@ -1,0 +1,348 @@
+// Benchmark harness: `npm run bench -- <scenario|all> --db sqlite|postgres [--users N] [--connections 50]
+// [--duration 10] [--rate R] [--sizes 10000,100000]`. Makes a fresh database, fills it with the
+// generator, starts Kehu as a real process from dist/, signs in, drives each scenario with autocannon,
+// measures the same requests against a bare Fastify ceiling, and writes its section of BENCHMARKS.md.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Dialect } from '../../src/db/database';
+import { generateData, DEFAULT_NOW, type GenerateResult } from './generate';
+import { Rng } from './data/rng';
+import type { RoleKey } from './data/types';
+import { ArgsError, parseArgs } from './lib/args';
+import { createBenchDatabase, type BenchDatabase } from './lib/database';
+import { drive, type BenchRequest, type DriveResult } from './lib/drive';
+import { gitCommit, loadAverage, machine } from './lib/machine';
+import { CEILING_MAIN, KEHU_MAIN, REPO, sampleMemory, startCeiling, startKehu, type KehuTarget } from './lib/process';
+import { updateBenchmarks, type ColdStart, type DataLoad, type Growth, type GrowthRow, type Measured, type RunInfo, type ScenarioResult } from './lib/report';
+import { GROWTH_SCENARIO, SCENARIOS, findScenario } from './scenarios';
+import { TARGETS, type PreparedScenario, type Scenario, type ScenarioContext } from './scenarios/types';
+
+interface Settings {
+  db: Dialect;
+  users: number;
+  seed: number;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  rate: number | null;
+  logLevel: string;
+  coldStarts: number;
+  sizes: number[];
+  report: boolean;
+  keep: boolean;
+}
+
+const USAGE = `Usage: npm run bench -- <scenario|all> --db sqlite|postgres [options]
+Scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
+  --users N          generated users (default 300)
+  --seed N           data seed (default 42)
+  --connections N    autocannon connections (default 50)
+  --duration S       seconds measured per scenario (default 10)
+  --warmup S         seconds of warm-up before each measurement (default 3)
+  --rate R           offer R requests/s in total instead of a closed loop
+  --sizes A,B        also run ${GROWTH_SCENARIO} at these user counts (Growth table)
+  --cold-starts N    cold-start samples (default 5 with "all", else 0)
+  --log-level L      Kehu's log level (default info, the production default)
+  --no-report        do not touch BENCHMARKS.md
+  --keep             keep the bench database(s) instead of dropping them
+  --no-build         do not rebuild dist/ even when it is older than the sources`;
+
+// ---- build ----------------------------------------------------------------------------------------
+
+function newestSourceIsBuilt(): string | null {
+  const stale: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+        const out = path.join(REPO, 'dist', path.relative(REPO, full).replace(/\.ts$/, '.js'));
+        if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(full).mtimeMs) stale.push(path.relative(REPO, full));
+      }
+    }
+  };
+  walk(path.join(REPO, 'src'));
+  walk(path.join(REPO, 'scripts', 'bench'));
+  return stale.length ? `${stale.length} file(s) newer than dist/, e.g. ${stale.slice(0, 3).join(', ')}` : null;
+}
+
+function ensureBuilt(skip: boolean): void {
+  const reason = newestSourceIsBuilt();
+  if (!reason && fs.existsSync(KEHU_MAIN) && fs.existsSync(CEILING_MAIN)) return;
+  if (skip) {
+    console.log(`warning: dist/ is stale (${reason}); --no-build given, running it anyway`);
+    return;
+  }
+  console.log(`building (${reason ?? 'dist/ incomplete'}): npm run build`);
+  const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build failed');
+}
+
+// ---- signing in -----------------------------------------------------------------------------------
+
+function cookiesFrom(res: Response): string[] {
+  return res.headers.getSetCookie().map((c) => c.split(';')[0]);
+}
+
+function scenarioContext(url: string, data: GenerateResult, seed: number, name: string): ScenarioContext {
+  const account = (role: RoleKey, index = 0) => {
+    const list = data.accounts[role];
+    if (!list.length) throw new Error(`the bench data has no active ${role} with a password`);
+    // Prefer someone using the company's default language, the common case.
+    const zh = list.filter((a) => a.locale === null);
+    return (zh.length ? zh : list)[index % (zh.length || list.length)];
+  };
+  return {
+    url,
+    data,
+    now: new Date(DEFAULT_NOW),
+    rng: Rng.derive(seed, `scenario:${name}`),
+    async signInApi(role, index) {
+      const a = account(role, index);
+      const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: a.email, password: data.password }) });
+      if (res.status !== 200) throw new Error(`API sign-in as ${role} ${a.email} answered ${res.status}: ${await res.text()}`);
+      return ((await res.json()) as { data: { token: string } }).data.token;
+    },
+    async signInPage(role, index) {
+      const a = account(role, index);
+      const page = await fetch(`${url}/login`, { headers: { accept: 'text/html' } });
+      const html = await page.text();
+      const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+      if (page.status !== 200 || !token) throw new Error(`GET /login answered ${page.status} without a CSRF token`);
+      const jar = cookiesFrom(page);
+      const res = await fetch(`${url}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.join('; '), accept: 'text/html' },
+        body: new URLSearchParams({ _csrf: token, email: a.email, password: data.password, next: '/' }).toString(),
+      });
+      const session = cookiesFrom(res).find((c) => c.startsWith('kehu_session='));
+      if (res.status !== 303 || !session) throw new Error(`page sign-in as ${role} ${a.email} answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
+      // What a browser sends afterwards: the session and the CSRF secret cookie.
+      return [session, ...jar.filter((c) => !c.startsWith('kehu_session='))].join('; ');
+    },
+    async getJson(p, headers) {
+      const res = await fetch(`${url}${p}`, { headers });
+      if (res.status < 200 || res.status > 299) throw new Error(`GET ${p} answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
+      return (await res.json()) as never;
+    },
+  };
+}
+
+// ---- measuring ------------------------------------------------------------------------------------
+
+interface Sample {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** Fetches each distinct request once: checks it succeeds and keeps its response for the ceiling. */
+async function sampleResponses(url: string, headers: Record<string, string>, requests: BenchRequest[], max: number): Promise<Sample[]> {
+  const minWeight = Math.min(...requests.map((r) => r.weight ?? 1).filter((w) => w > 0));
+  const samples: Sample[] = [];
+  for (const r of requests.slice(0, max)) {
+    const res = await fetch(`${url}${r.path}`, { method: r.method, headers: { ...headers, ...r.headers }, body: r.body, redirect: 'manual' });
+    const body = await res.text();
+    if (res.status < 200 || res.status > 299) throw new Error(`${r.method} ${r.path} answered ${res.status} before the run: ${body.slice(0, 500)}`);
+    const sample = { status: res.status, contentType: res.headers.get('content-type') ?? 'application/octet-stream', body };
+    // Repeat samples by weight, so the ceiling's mix of body sizes follows the scenario's.
+    const times = Math.min(20, Math.max(1, Math.round((r.weight ?? 1) / minWeight)));
+    for (let i = 0; i < times; i++) samples.push(sample);
+  }
+  return samples;
+}
+
+function measured(kehu: DriveResult, ceiling: DriveResult, peakRssMb: number, kind: Scenario['kind'], extra: { loadAverage: number; bodyBytes: number; serverErrors: number }): Measured {
+  const target = TARGETS[kind];
+  const ratio = ceiling.rps > 0 ? kehu.rps / ceiling.rps : 0;
+  const failed = kehu.errors + kehu.non2xx > Math.max(1, kehu.requests * 0.001);
+  return {
+    rps: kehu.rps, p50: kehu.p50, p95: kehu.p95, p99: kehu.p99, requests: kehu.requests, errors: kehu.errors, non2xx: kehu.non2xx,
+    peakRssMb, ceilingRps: ceiling.rps, ceilingP99: ceiling.p99, ratio, target, verdict: ratio >= target && !failed ? 'PASS' : 'MISS', ...extra,
+  };
+}
+
+function countErrorLines(log: string): number {
+  return log.split('\n').filter((l) => /"level":(50|60)/.test(l)).length;
+}
+
+async function measureScenario(scenario: Scenario, target: KehuTarget, data: GenerateResult, s: Settings, work: string): Promise<Measured> {
+  const logFile = path.join(work, `kehu-${scenario.name}-${Date.now()}.log`);
+  const kehu = await startKehu(target, { logFile, logLevel: s.logLevel });
+  let kehuResult: DriveResult;
+  let peakRssMb: number;
+  let samples: Sample[];
+  let prepared: PreparedScenario;
+  let loadAvg: number;
+  try {
+    const ctx = scenarioContext(kehu.url, data, s.seed, scenario.name);
+    prepared = await scenario.prepare(ctx);
+    samples = await sampleResponses(kehu.url, prepared.headers, prepared.requests, scenario.kind === 'write' ? 4 : 100);
+    const opts = { url: kehu.url, connections: s.connections, rate: s.rate ?? undefined, headers: prepared.headers, requests: prepared.requests, seed: s.seed };
+    if (s.warmupS > 0) await drive({ ...opts, durationS: s.warmupS });
+    loadAvg = loadAverage();
+    const memory = sampleMemory(kehu.pid);
+    kehuResult = await drive({ ...opts, durationS: s.durationS });
+    peakRssMb = memory.stop().peakRssMb;
+  } finally {
+    await kehu.stop();
+  }
+  const log = kehu.output();
+  const serverErrors = countErrorLines(log);
+  if (kehuResult.non2xx || kehuResult.errors) {
+    console.log(`  ! ${kehuResult.errors} errors, ${kehuResult.non2xx} non-2xx (${JSON.stringify(kehuResult.statusCounts)}); log: ${logFile}`);
+    const lines = log.split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(0, 3);
+    for (const l of lines) console.log(`    ${l.slice(0, 400)}`);
+  }
+
+  const samplesFile = path.join(work, `ceiling-${scenario.name}.json`);
+  fs.writeFileSync(samplesFile, JSON.stringify(samples));
+  const ceiling = await startCeiling(samplesFile, path.join(work, `ceiling-${scenario.name}.log`));
+  let ceilingResult: DriveResult;
+  try {
+    const opts = { url: ceiling.url, connections: s.connections, rate: s.rate ?? undefined, headers: prepared.headers, requests: prepared.requests, seed: s.seed };
+    if (s.warmupS > 0) await drive({ ...opts, durationS: s.warmupS });
+    ceilingResult = await drive({ ...opts, durationS: s.durationS });
+  } finally {
+    await ceiling.stop();
+  }
+  const bodyBytes = samples.reduce((a, x) => a + Buffer.byteLength(x.body), 0) / samples.length;
+  return measured(kehuResult, ceilingResult, peakRssMb, scenario.kind, { loadAverage: loadAvg, bodyBytes, serverErrors });
+}
+
+function printResult(name: string, m: Measured): void {
+  const r = (n: number) => Math.round(n).toLocaleString('en-US');
+  console.log(
+    `  ${name}: ${r(m.rps)} rps, p50 ${m.p50.toFixed(1)} / p95 ${m.p95.toFixed(1)} / p99 ${m.p99.toFixed(1)} ms, errors ${m.errors}, non-2xx ${m.non2xx}, peak RSS ${r(m.peakRssMb)} MB` +
+      ` | ceiling ${r(m.ceilingRps)} rps -> ${(m.ratio * 100).toFixed(1)}% (target ${(m.target * 100).toFixed(0)}%) ${m.verdict}`,
+  );
+}
+
+async function coldStart(target: KehuTarget, runs: number): Promise<{ runsMs: number[]; startupMs: number[] }> {
+  const runsMs: number[] = [];
+  const startupMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const kehu = await startKehu(target, {}); // piped output: the ready line is seen the moment it is written
+    runsMs.push(Math.round(kehu.readyMs));
+    if (kehu.startupMs !== null) startupMs.push(kehu.startupMs);
+    await kehu.stop();
+  }
+  return { runsMs, startupMs };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function withData<T>(s: Settings, users: number, label: string, fn: (target: BenchDatabase, data: GenerateResult) => Promise<T>): Promise<T> {
+  const db = await createBenchDatabase(s.db, label);
+  try {
+    console.log(`data: ${users} users, seed ${s.seed}, into ${s.db === 'sqlite' ? db.databaseUrl : db.databaseUrl.replace(/^.*\//, 'postgres database ')}`);
+    const data = await generateData({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, scale: { users }, seed: s.seed, log: (l) => console.log(l) });
+    console.log(`  generated and loaded in ${(data.totalMs / 1000).toFixed(1)} s`);
+    return await fn(db, data);
+  } finally {
+    if (s.keep) console.log(`kept: ${db.databaseUrl}`);
+    else await db.drop();
+  }
+}
+
+// ---- main -----------------------------------------------------------------------------------------
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['no-report', 'keep', 'no-build', 'help']);
+  if (args.flag('help')) {
+    console.log(USAGE);
+    return 0;
+  }
+  args.only(['db', 'users', 'seed', 'connections', 'duration', 'warmup', 'rate', 'sizes', 'cold-starts', 'log-level', 'no-report', 'keep', 'no-build', 'help']);
+  const which = args.positionals[0];
+  if (!which) throw new ArgsError('name a scenario or "all"');
+  const scenarios = which === 'all' ? [...SCENARIOS] : which.split(',').map((n) => findScenario(n) ?? (() => { throw new ArgsError(`unknown scenario ${n}`); })());
+  const db = args.string('db');
+  if (db !== 'sqlite' && db !== 'postgres') throw new ArgsError('--db must be sqlite or postgres');
+  const s: Settings = {
+    db,
+    users: args.number('users', 300)!,
+    seed: args.number('seed', 42)!,
+    connections: args.number('connections', 50)!,
+    durationS: args.number('duration', 10)!,
+    warmupS: args.number('warmup', 3)!,
+    rate: args.number('rate') ?? null,
+    logLevel: args.string('log-level', 'info')!,
+    coldStarts: args.number('cold-starts', which === 'all' ? 5 : 0)!,
+    sizes: args.list('sizes') ?? [],
+    report: !args.flag('no-report'),
+    keep: args.flag('keep'),
+  };
+  if (s.logLevel === 'silent' || s.logLevel === 'fatal' || s.logLevel === 'error' || s.logLevel === 'warn') throw new ArgsError('--log-level must be info or more verbose: the harness waits for the info-level ready line');
+
+  ensureBuilt(args.flag('no-build'));
+  const m = machine();
+  const commit = gitCommit();
+  console.log(`bench on ${db}: ${scenarios.map((x) => x.name).join(', ')} | ${m.summary} | commit ${commit} | load average ${loadAverage()}`);
+  const runInfo = (users: number): RunInfo => ({
+    date: new Date().toISOString(), commit, machine: m.summary, connections: s.connections, durationS: s.durationS, warmupS: s.warmupS, rate: s.rate, users, logLevel: s.logLevel,
+  });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kehu-bench-work-'));
+
+  const results: ScenarioResult[] = [];
+  let cold: ColdStart | undefined;
+  let dataLoad: DataLoad | undefined;
+  await withData(s, s.users, 'main', async (target, data) => {
+    dataLoad = { users: s.users, seed: s.seed, tables: data.tables.map((t) => ({ table: t.table, rows: t.rows, rowsPerSecond: t.rowsPerSecond })) };
+    if (s.coldStarts > 0) {
+      const c = await coldStart(target, s.coldStarts);
+      cold = { date: new Date().toISOString(), commit, machine: m.summary, users: s.users, runsMs: c.runsMs, medianMs: median(c.runsMs), startupMs: c.startupMs };
+      console.log(`cold start: median ${cold.medianMs} ms (${c.runsMs.join(', ')} ms; startupMs ${c.startupMs.join(', ')})`);
+    }
+    for (const scenario of scenarios) {
+      console.log(`scenario ${scenario.name}: ${scenario.summary}`);
+      const run = runInfo(s.users);
+      const result = await measureScenario(scenario, target, data, s, work);
+      printResult(scenario.name, result);
+      results.push({ ...result, scenario: scenario.name, summary: scenario.summary, kind: scenario.kind, run });
+    }
+  });
+
+  let growth: Growth | undefined;
+  if (s.sizes.length) {
+    const scenario = findScenario(GROWTH_SCENARIO)!;
+    const rows: GrowthRow[] = [];
+    const run = runInfo(s.users);
+    for (const users of s.sizes) {
+      console.log(`growth: ${scenario.name} at ${users} users`);
+      const started = performance.now();
+      await withData(s, users, `growth-${users}`, async (target, data) => {
+        const dataLoadMs = performance.now() - started;
+        const result = await measureScenario(scenario, target, data, s, work);
+        printResult(`${scenario.name} @ ${users}`, result);
+        rows.push({ ...result, users, dataLoadMs });
+      });
+    }
+    growth = { run, scenario: scenario.name, rows };
+  }
+
+  if (s.report) {
+    updateBenchmarks(db, { scenarios: results, order: SCENARIOS.map((x) => x.name), coldStart: cold, growth, dataLoad });
+    console.log(`BENCHMARKS.md: ${db} section updated`);
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+  const misses = [...results.map((r) => [r.scenario, r] as const), ...(growth?.rows ?? []).map((r) => [`${GROWTH_SCENARIO}@${r.users}`, r] as const)].filter(([, r]) => r.verdict === 'MISS');
+  console.log(misses.length ? `MISS: ${misses.map(([n]) => n).join(', ')}` : 'all targets met');
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(err instanceof ArgsError ? `bench: ${err.message}\n\n${USAGE}` : err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,17 @@
+// The registry of bench scenarios, in the order `all` runs them. A feature issue adds its
+// scenario module here (e.g. companies-list, contact-create).
+import type { Scenario } from './types';
+import loginPage from './login-page';
+import home from './home';
+import apiMe from './api-me';
+import apiUsers from './api-users';
+import signIn from './sign-in';
+
+export const SCENARIOS: readonly Scenario[] = [loginPage, home, apiMe, apiUsers, signIn];
+
+/** The scenario the Growth table runs at several data sizes. */
+export const GROWTH_SCENARIO = 'api-users';
+
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}

@@ -1,0 +1,1 @@
+export { createCompaniesService, type CompaniesService } from './companies.service';

@@ -1,0 +1,49 @@
+// The one link shape between records (record_links): a child (activity, task, attachment) belongs
+// to one or more parents (company, contact; later deal, ticket). `at` places the child on each
+// parent's timeline.
+import type { Knex } from 'knex';
+
+export type ParentType = 'companies' | 'contacts';
+export type ChildType = 'activities' | 'tasks' | 'attachments';
+export const PARENT_TYPES: readonly ParentType[] = ['companies', 'contacts'];
+
+export interface Ref<T extends string = string> {
+  type: T;
+  id: number;
+}
+
+/** Replaces a child's parents with `parents` (deduplicated). */
+export async function setParents(db: Knex, child: Ref<ChildType>, parents: Array<Ref<ParentType>>, at: string): Promise<void> {
+  await db('record_links').where({ child_type: child.type, child_id: child.id }).delete();
+  const unique = [...new Map(parents.map((p) => [`${p.type}:${p.id}`, p])).values()];
+  if (unique.length) {
+    await db('record_links').insert(unique.map((p) => ({ child_type: child.type, child_id: child.id, parent_type: p.type, parent_id: p.id, at })));
+  }
+}
+
+/** Moves a child's timeline position (e.g. an activity's time changed). */
+export async function moveOnTimeline(db: Knex, child: Ref<ChildType>, at: string): Promise<void> {
+  await db('record_links').where({ child_type: child.type, child_id: child.id }).update({ at });
+}
+
+export async function parentsOf(db: Knex, childType: ChildType, childIds: number[]): Promise<Map<number, Array<Ref<ParentType>>>> {
+  const out = new Map<number, Array<Ref<ParentType>>>();
+  if (!childIds.length) return out;
+  const rows = await db('record_links').where('child_type', childType).whereIn('child_id', childIds).orderBy('id').select('child_id', 'parent_type', 'parent_id');
+  for (const r of rows) {
+    const list = out.get(r.child_id) ?? [];
+    list.push({ type: r.parent_type, id: r.parent_id });
+    out.set(r.child_id, list);
+  }
+  return out;
+}
+
+/** Re-points every link from one parent to another (merging records); duplicates collapse. */
+export async function repointParent(db: Knex, type: ParentType, fromId: number, toId: number): Promise<void> {
+  const moving = await db('record_links').where({ parent_type: type, parent_id: fromId }).select('id', 'child_type', 'child_id');
+  for (const link of moving) {
+    const exists = await db('record_links').where({ parent_type: type, parent_id: toId, child_type: link.child_type, child_id: link.child_id }).first('id');
+    if (exists) await db('record_links').where({ id: link.id }).delete();
+    else await db('record_links').where({ id: link.id }).update({ parent_id: toId });
+  }
+}

@@ -1,0 +1,292 @@
+// The shared life of a customer record (company, contact): list through the scope, read, create
+// with a duplicate check, update against a version, soft delete to the trash, restore, bulk
+// actions and merge. Each record type supplies its fields; the rules live here once.
+import type { Knex } from 'knex';
+import type { Core } from '../../core';
+import { requirePermission, scopeQuery, type Actor } from '../../access/scope';
+import { diff } from '../../audit/writer';
+import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
+import { applyFilters, applySortAndCursor, finishPage, type ListQuery, type ListSpec } from '../../lib/listing';
+import { validate } from '../../lib/validate';
+import { DAY } from '../../lib/time';
+import { resolveOwner } from './ownership';
+import { checkVersion, findInScope, requireAction } from './scoped';
+import { addTags, mergeTags, removeTags, setTags, tagsOf, type TagRef } from './tagging';
+import { indexNames, unindex } from './search-index';
+import { repointParent, type ParentType } from './links';
+
+export interface Duplicate {
+  id: number;
+  name: string;
+  owner_id: number;
+  /** Why it looks like the same customer: the field that matched. */
+  matched: string;
+  /** Whether the actor may open it. */
+  visible: boolean;
+}
+
+export class DuplicateError extends ConflictError {
+  constructor(readonly duplicates: Duplicate[]) {
+    super('a record with the same details exists already; send allow_duplicate: true to create it anyway', { duplicates }, 'duplicate');
+  }
+}
+
+export interface RecordTypeConfig {
+  type: ParentType;
+  listSpec: ListSpec;
+  /** Columns returned to clients, in order. */
+  columns: string[];
+  createSchema: object;
+  updateSchema: object;
+  /** Fields an audit diff shows. */
+  auditFields: string[];
+  /** Stored columns for the given input fields (sort keys, normalised keys ...), only those given. */
+  derive(input: Record<string, unknown>): Record<string, unknown>;
+  /** Names that go into the gram search index. */
+  searchNames(row: Record<string, unknown>): Array<string | null | undefined>;
+  /** Checks that need the database (a referenced company exists and is visible ...). */
+  check?(db: Knex, actor: Actor, stored: Record<string, unknown>): Promise<void>;
+  /** Existing live records that look like the same customer. */
+  findDuplicates(db: Knex, stored: Record<string, unknown>, exceptId: number | null): Promise<Array<{ id: number; name: string; owner_id: number; matched: string }>>;
+  /** Moves what hangs off `fromId` onto `toId` (contacts of a company ...), inside a merge. */
+  mergeChildren?(db: Knex, fromId: number, toId: number): Promise<void>;
+  /** Lets go of what still points at a record about to be purged for good. */
+  detachChildren?(db: Knex, id: number): Promise<void>;
+}
+
+export type RecordRow = Record<string, unknown> & { id: number; version: number; owner_id: number; tags: TagRef[] };
+
+export function createRecordService(core: Core, cfg: RecordTypeConfig) {
+  const { knex } = core.db;
+  const { type } = cfg;
+  const select = cfg.columns.map((c) => `${type}.${c}`);
+
+  async function decorate(db: Knex, rows: Array<Record<string, unknown>>): Promise<RecordRow[]> {
+    const serialized = core.db.rows.many<Record<string, unknown>>(type, rows);
+    const tags = await tagsOf(db, type, serialized.map((r) => r.id as number));
+    return serialized.map((r) => {
+      const out: Record<string, unknown> = {};
+      for (const c of cfg.columns) out[c] = r[c] ?? null;
+      out.tags = tags.get(r.id as number) ?? [];
+      return out as RecordRow;
+    });
+  }
+
+  async function load(db: Knex, actor: Actor, id: number, options: { withDeleted?: boolean } = {}): Promise<RecordRow> {
+    const row = await findInScope(db, actor, type, id, select, options);
+    return (await decorate(db, [row]))[0];
+  }
+
+  async function duplicatesFor(db: Knex, actor: Actor, stored: Record<string, unknown>, exceptId: number | null): Promise<Duplicate[]> {
+    const found = await cfg.findDuplicates(db, stored, exceptId);
+    if (!found.length) return [];
+    const visible = new Set(
+      (await scopeQuery(db, db(type).whereIn(`${type}.id`, found.map((f) => f.id)), actor, type, 'read').pluck(`${type}.id`)).map(Number),
+    );
+    return found.map((f) => ({ ...f, visible: visible.has(f.id) }));
+  }
+
+  function audited(row: Record<string, unknown>): Record<string, unknown> {
+    const out = Object.fromEntries(cfg.auditFields.map((f) => [f, row[f] ?? null]));
+    if ('tags' in row) out.tag_ids = (row.tags as TagRef[]).map((t) => t.id);
+    return out;
+  }
+
+  const service = {
+    type,
+
+    async list(actor: Actor, query: ListQuery & { deleted?: boolean }): Promise<{ data: RecordRow[]; next_cursor: string | null }> {
+      requirePermission(actor, type, 'read');
+      const qb = knex(type).select(select);
+      if (query.deleted) {
+        requirePermission(actor, type, 'delete');
+        qb.whereNotNull(`${type}.deleted_at`);
+      } else {
+        qb.whereNull(`${type}.deleted_at`);
+      }
+      scopeQuery(knex, qb, actor, type, 'read');
+      applyFilters(qb, cfg.listSpec, query.filter);
+      if (query.q) cfg.listSpec.filters.q?.apply?.(qb, 'contains', query.q);
+      const { limit, sortColumn } = applySortAndCursor(qb, cfg.listSpec, query);
+      const column = sortColumn.split('.').pop()!;
+      if (!cfg.columns.includes(column)) qb.select(sortColumn);
+      const page = finishPage(await qb, limit, (r) => r[column] as string | number | null);
+      return { data: await decorate(knex, page.rows), next_cursor: page.next_cursor };
+    },
+
+    async get(actor: Actor, id: number): Promise<RecordRow> {
+      requirePermission(actor, type, 'read');
+      return load(knex, actor, id);
+    },
+
+    async create(actor: Actor, input: Record<string, unknown>): Promise<RecordRow> {
+      requirePermission(actor, type, 'create');
+      validate(cfg.createSchema, input);
+      const { tag_ids, owner_id, allow_duplicate, ...fields } = input as Record<string, unknown> & { tag_ids?: number[]; owner_id?: number; allow_duplicate?: boolean };
+      return knex.transaction(async (trx) => {
+        const owner = await resolveOwner(trx, actor, type, owner_id ?? null);
+        const stored = { ...fields, ...cfg.derive(fields) };
+        await cfg.check?.(trx, actor, stored);
+        if (!allow_duplicate) {
+          const dups = await duplicatesFor(trx, actor, stored, null);
+          if (dups.length) throw new DuplicateError(dups);
+        }
+        const now = core.clock.now().toISOString();
+        const [row] = await trx(type)
+          .insert({ ...stored, ...owner, created_at: now, created_by: actor.userId, updated_at: now, updated_by: actor.userId, version: 1 })
+          .returning('id');
+        const id = Number(row.id ?? row);
+        if (tag_ids) await setTags(trx, type, id, tag_ids);
+        await indexNames(trx, type, id, cfg.searchNames(stored));
+        const created = await load(trx, actor, id);
+        await core.audit.record(trx, actor, { action: 'create', recordType: type, recordId: id, changes: diff(null, { ...audited(created), owner_id: created.owner_id }) });
+        return created;
+      });
+    },
+
+    async update(actor: Actor, id: number, patch: Record<string, unknown> & { version: number }): Promise<RecordRow> {
+      requirePermission(actor, type, 'update');
+      validate(cfg.updateSchema, patch);
+      const { tag_ids, owner_id, version, ...fields } = patch as Record<string, unknown> & { tag_ids?: number[]; owner_id?: number; version: number };
+      return knex.transaction(async (trx) => {
+        const before = await load(trx, actor, id);
+        await requireAction(trx, actor, type, 'update', id);
+        checkVersion(before, version, before);
+        const changes: Record<string, unknown> = { ...fields, ...cfg.derive(fields) };
+        await cfg.check?.(trx, actor, changes);
+        if (owner_id !== undefined && owner_id !== before.owner_id) Object.assign(changes, await resolveOwner(trx, actor, type, owner_id, before.owner_id));
+        const now = core.clock.now().toISOString();
+        await trx(type).where({ id }).update({ ...changes, updated_at: now, updated_by: actor.userId, version: before.version + 1 });
+        if (tag_ids) await setTags(trx, type, id, tag_ids);
+        const after = await load(trx, actor, id).catch(async (err) => {
+          // Handing a record to someone else can take it out of the actor's sight; read it unscoped.
+          if (!(err instanceof NotFoundError)) throw err;
+          return (await decorate(trx, [await trx(type).where({ id }).first(select)]))[0];
+        });
+        await indexNames(trx, type, id, cfg.searchNames(after));
+        const auditedChanges = diff({ ...audited(before), owner_id: before.owner_id }, { ...audited(after), owner_id: after.owner_id });
+        await core.audit.record(trx, actor, { action: owner_id !== undefined && owner_id !== before.owner_id ? 'assign' : 'update', recordType: type, recordId: id, changes: auditedChanges });
+        return after;
+      });
+    },
+
+    async remove(actor: Actor, id: number): Promise<void> {
+      requirePermission(actor, type, 'delete');
+      await knex.transaction(async (trx) => {
+        const before = await load(trx, actor, id);
+        await requireAction(trx, actor, type, 'delete', id);
+        const now = core.clock.now().toISOString();
+        await trx(type).where({ id }).update({ deleted_at: now, deleted_by: actor.userId, updated_at: now, updated_by: actor.userId, version: before.version + 1 });
+        await unindex(trx, type, id);
+        await core.audit.record(trx, actor, { action: 'delete', recordType: type, recordId: id });
+      });
+    },
+
+    /** Brings a record back from the trash (within the retention period, before the purge job). */
+    async restore(actor: Actor, id: number): Promise<RecordRow> {
+      requirePermission(actor, type, 'delete');
+      return knex.transaction(async (trx) => {
+        const before = await load(trx, actor, id, { withDeleted: true });
+        if (!before.deleted_at) throw new ConflictError('the record is not in the trash');
+        await requireAction(trx, actor, type, 'delete', id);
+        const now = core.clock.now().toISOString();
+        await trx(type).where({ id }).update({ deleted_at: null, deleted_by: null, updated_at: now, updated_by: actor.userId, version: before.version + 1 });
+        const after = await load(trx, actor, id);
+        await indexNames(trx, type, id, cfg.searchNames(after));
+        await core.audit.record(trx, actor, { action: 'restore', recordType: type, recordId: id });
+        return after;
+      });
+    },
+
+    /** Removes for good what has been in the trash longer than `retentionDays` (the nightly job). */
+    async purgeTrash(retentionDays: number): Promise<number> {
+      const before = new Date(core.clock.now().getTime() - retentionDays * DAY).toISOString();
+      const ids = (await knex(type).whereNotNull('deleted_at').andWhere('deleted_at', '<', before).pluck('id')).map(Number);
+      for (const id of ids) {
+        await knex.transaction(async (trx) => {
+          await cfg.detachChildren?.(trx, id);
+          await trx('record_links').where({ parent_type: type, parent_id: id }).delete();
+          await trx('taggings').where({ record_type: type, record_id: id }).delete();
+          await unindex(trx, type, id);
+          await trx(type).where({ id }).delete();
+          await core.audit.record(trx, { userId: null, ip: null, userAgent: 'job:trash.purge', requestId: null }, { action: 'purge', recordType: type, recordId: id });
+        });
+      }
+      return ids.length;
+    },
+
+    duplicates: (actor: Actor, input: Record<string, unknown>, exceptId: number | null = null) => duplicatesFor(knex, actor, { ...input, ...cfg.derive(input) }, exceptId),
+
+    /**
+     * Merges `mergeId` into `keepId`: the kept record takes the chosen value of each field
+     * (`pick[field] = 'merge'` takes the other record's), every link, tag and child moves over,
+     * and the merged record goes to the trash. One transaction, one audit entry per record.
+     */
+    async merge(actor: Actor, keepId: number, mergeId: number, pick: Record<string, 'keep' | 'merge'>): Promise<RecordRow> {
+      requirePermission(actor, type, 'update');
+      if (keepId === mergeId) throw ValidationError.field('merge_id', 'different', 'must be another record');
+      return knex.transaction(async (trx) => {
+        const keep = await load(trx, actor, keepId);
+        const other = await load(trx, actor, mergeId);
+        await requireAction(trx, actor, type, 'update', keepId);
+        await requireAction(trx, actor, type, 'delete', mergeId);
+        const taken: Record<string, unknown> = {};
+        for (const [field, side] of Object.entries(pick)) {
+          if (!cfg.auditFields.includes(field)) throw ValidationError.field(`pick.${field}`, 'enum', 'is not a field of this record');
+          if (side === 'merge') taken[field] = other[field] ?? null;
+        }
+        // Empty fields of the kept record are filled from the merged one: nothing is lost.
+        for (const field of cfg.auditFields) if ((keep[field] === null || keep[field] === '') && other[field] !== null && !(field in pick)) taken[field] = other[field];
+        const now = core.clock.now().toISOString();
+        const lastContact = [keep.last_contact_at, other.last_contact_at].filter(Boolean).sort().pop() ?? null;
+        await trx(type).where({ id: keepId }).update({ ...taken, ...cfg.derive(taken), last_contact_at: lastContact, updated_at: now, updated_by: actor.userId, version: keep.version + 1 });
+        await repointParent(trx, type, mergeId, keepId);
+        await mergeTags(trx, type, mergeId, keepId);
+        await cfg.mergeChildren?.(trx, mergeId, keepId);
+        await trx(type).where({ id: mergeId }).update({ deleted_at: now, deleted_by: actor.userId, updated_at: now, updated_by: actor.userId, version: other.version + 1 });
+        await unindex(trx, type, mergeId);
+        const after = await load(trx, actor, keepId);
+        await indexNames(trx, type, keepId, cfg.searchNames(after));
+        await core.audit.record(trx, actor, { action: 'merge', recordType: type, recordId: keepId, changes: { ...diff(audited(keep), audited(after)), merged_from: [null, mergeId] } });
+        await core.audit.record(trx, actor, { action: 'merged_into', recordType: type, recordId: mergeId, changes: { merged_into: [null, keepId] } });
+        return after;
+      });
+    },
+
+    /** Bulk actions over a selection: each record is checked through the scope and audited. */
+    async bulk(actor: Actor, input: { ids: number[]; action: 'assign' | 'add_tag' | 'remove_tag' | 'delete'; owner_id?: number; tag_id?: number }): Promise<{ done: number }> {
+      const ids = [...new Set(input.ids)];
+      let done = 0;
+      await knex.transaction(async (trx) => {
+        for (const id of ids) {
+          const before = await load(trx, actor, id);
+          const action = input.action === 'assign' ? 'assign' : input.action === 'delete' ? 'delete' : 'update';
+          await requireAction(trx, actor, type, action, id);
+          const now = core.clock.now().toISOString();
+          if (input.action === 'assign') {
+            if (!input.owner_id) throw ValidationError.field('owner_id', 'required', 'is required to assign');
+            const owner = await resolveOwner(trx, actor, type, input.owner_id, before.owner_id);
+            await trx(type).where({ id }).update({ ...owner, updated_at: now, updated_by: actor.userId, version: before.version + 1 });
+            await core.audit.record(trx, actor, { action: 'assign', recordType: type, recordId: id, changes: diff({ owner_id: before.owner_id }, { owner_id: owner.owner_id }) });
+          } else if (input.action === 'delete') {
+            await trx(type).where({ id }).update({ deleted_at: now, deleted_by: actor.userId, updated_at: now, updated_by: actor.userId, version: before.version + 1 });
+            await unindex(trx, type, id);
+            await core.audit.record(trx, actor, { action: 'delete', recordType: type, recordId: id });
+          } else {
+            if (!input.tag_id) throw ValidationError.field('tag_id', 'required', 'is required for tagging');
+            if (input.action === 'add_tag') await addTags(trx, type, [id], input.tag_id);
+            else await removeTags(trx, type, [id], input.tag_id);
+            await trx(type).where({ id }).update({ updated_at: now, updated_by: actor.userId, version: before.version + 1 });
+            const tagIds = before.tags.map((t) => t.id);
+            const after = input.action === 'add_tag' ? [...new Set([...tagIds, input.tag_id])] : tagIds.filter((t) => t !== input.tag_id);
+            await core.audit.record(trx, actor, { action: 'update', recordType: type, recordId: id, changes: diff({ tag_ids: tagIds }, { tag_ids: after }) });
+          }
+          done++;
+        }
+      });
+      return { done };
+    },
+  };
+  return service;
+}
+export type RecordService = ReturnType<typeof createRecordService>;

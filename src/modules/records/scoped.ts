@@ -1,0 +1,24 @@
+// Reading and checking single records through the access scope: a record outside the actor's read
+// scope is "not found"; one they may read but not change answers 403.
+import type { Knex } from 'knex';
+import type { Action, Resource } from '../../access/catalog';
+import { scopeQuery, type Actor } from '../../access/scope';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../lib/errors';
+
+export async function findInScope<T = Record<string, unknown>>(db: Knex, actor: Actor, type: Resource, id: number, columns: string[] | string = '*', options: { withDeleted?: boolean } = {}): Promise<T> {
+  const qb = db(type).where(`${type}.id`, id);
+  if (!options.withDeleted) qb.whereNull(`${type}.deleted_at`);
+  const row = await scopeQuery(db, qb, actor, type, 'read').first(columns);
+  if (!row) throw new NotFoundError(type.replace(/s$/, ''));
+  return row as T;
+}
+
+export async function requireAction(db: Knex, actor: Actor, type: Resource, action: Action, id: number): Promise<void> {
+  const row = await scopeQuery(db, db(type).where(`${type}.id`, id), actor, type, action).first(`${type}.id`);
+  if (!row) throw new ForbiddenError(`you may not ${action} this record`);
+}
+
+/** Optimistic concurrency: the change must be based on the current version. */
+export function checkVersion(current: { version: number }, version: number, currentForClient: unknown): void {
+  if (current.version !== version) throw new ConflictError('someone else changed this record since you opened it', currentForClient);
+}

@@ -42,6 +42,9 @@ import jobsApi from './modules/jobs/jobs.api';
 import jobsPages from './modules/jobs/jobs.pages';
 import companiesApi from './modules/companies/companies.api';
 import contactsApi from './modules/contacts/contacts.api';
+import activitiesApi from './modules/activities/activities.api';
+import timelineApi from './modules/timeline/timeline.api';
+import tagsApi from './modules/tags/tags.api';
 import setupPages from './modules/setup/setup.pages';
 import homePages from './modules/home/home.pages';
 
@@ -130,6 +133,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await api.register(jobsApi);
     await api.register(companiesApi);
     await api.register(contactsApi);
+    await api.register(activitiesApi);
+    await api.register(timelineApi);
+    await api.register(tagsApi);
   }, { prefix: '/api/v1' });
 
   let stopSealer: (() => Promise<void>) | undefined;

@@ -10,6 +10,12 @@ import { createSettingsService } from './modules/settings';
 import { createSetupService } from './modules/setup';
 import { createCompaniesService } from './modules/companies';
 import { createContactsService } from './modules/contacts';
+import { createTasksService } from './modules/tasks';
+import { createActivitiesService } from './modules/activities';
+import { createTimelineService } from './modules/timeline';
+import { createNotificationsService } from './modules/notifications';
+import { createSearchService } from './modules/search';
+import { createTagsService } from './modules/tags';
 
 export function createServices(core: Core) {
   const roles = createRolesService(core);
@@ -21,6 +27,12 @@ export function createServices(core: Core) {
   const setup = createSetupService(core, { users, settings, sessions });
   const companies = createCompaniesService(core);
   const contacts = createContactsService(core);
-  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts };
+  const tasks = createTasksService(core);
+  const activities = createActivitiesService(core, { tasks });
+  const timeline = createTimelineService(core);
+  const notifications = createNotificationsService(core);
+  const search = createSearchService(core);
+  const tags = createTagsService(core);
+  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -12,12 +12,12 @@ import { Rng } from './data/rng';
 import type { RoleKey } from './data/types';
 import { ArgsError, parseArgs } from './lib/args';
 import { createBenchDatabase, type BenchDatabase } from './lib/database';
-import { drive, type BenchRequest, type DriveResult } from './lib/drive';
+import { combine, drive, type BenchRequest, type DriveResult } from './lib/drive';
 import { gitCommit, loadAverage, machine } from './lib/machine';
-import { CEILING_MAIN, KEHU_MAIN, REPO, sampleMemory, startCeiling, startKehu, type KehuTarget } from './lib/process';
+import { CEILING_MAIN, KEHU_MAIN, REPO, sampleMemory, startCeiling, startKehu, type KehuTarget, type ServerProcess } from './lib/process';
 import { updateBenchmarks, type ColdStart, type DataLoad, type Growth, type GrowthRow, type Measured, type RunInfo, type ScenarioResult } from './lib/report';
 import { GROWTH_SCENARIO, SCENARIOS, findScenario } from './scenarios';
-import { TARGETS, type PreparedScenario, type Scenario, type ScenarioContext } from './scenarios/types';
+import { TARGETS, type Scenario, type ScenarioContext } from './scenarios/types';
 
 interface Settings {
   db: Dialect;
@@ -26,6 +26,7 @@ interface Settings {
   connections: number;
   durationS: number;
   warmupS: number;
+  rounds: number;
   rate: number | null;
   logLevel: string;
   coldStarts: number;
@@ -40,7 +41,8 @@ Scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
   --seed N           data seed (default 42)
   --connections N    autocannon connections (default 50)
   --duration S       seconds measured per scenario (default 10)
-  --warmup S         seconds of warm-up before each measurement (default 3)
+  --warmup S         seconds of warm-up of Kehu and of the ceiling before measuring (default 3)
+  --rounds N         Kehu and the ceiling take turns in N slices of duration/N seconds (default 2)
   --rate R           offer R requests/s in total instead of a closed loop
   --sizes A,B        also run ${GROWTH_SCENARIO} at these user counts (Growth table)
   --cold-starts N    cold-start samples (default 5 with "all", else 0)
@@ -77,7 +79,10 @@ function ensureBuilt(skip: boolean): void {
   }
   console.log(`building (${reason ?? 'dist/ incomplete'}): npm run build`);
   const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('npm run build failed');
+  if (r.status === 0) return;
+  // tsc still writes its output when it reports type errors; run that, but say so.
+  if (fs.existsSync(KEHU_MAIN) && fs.existsSync(CEILING_MAIN) && !newestSourceIsBuilt()) console.log('warning: npm run build reported errors (see above); dist/ was written anyway and is what runs');
+  else throw new Error('npm run build failed');
 }
 
 // ---- signing in -----------------------------------------------------------------------------------
@@ -139,6 +144,15 @@ interface Sample {
   body: string;
 }
 
+/**
+ * Waits until the server has worked off what an earlier run left behind (requests whose client has
+ * gone still run: queued password hashes, for one), by sending one request and awaiting its answer.
+ */
+async function settle(url: string, headers: Record<string, string>, r: BenchRequest): Promise<void> {
+  await fetch(`${url}${r.path}`, { method: r.method, headers: { ...headers, ...r.headers }, body: r.body, redirect: 'manual' }).then((res) => res.arrayBuffer());
+  await new Promise((resolve) => setTimeout(resolve, 250));
+}
+
 /** Fetches each distinct request once: checks it succeeds and keeps its response for the ceiling. */
 async function sampleResponses(url: string, headers: Record<string, string>, requests: BenchRequest[], max: number): Promise<Sample[]> {
   const minWeight = Math.min(...requests.map((r) => r.weight ?? 1).filter((w) => w > 0));
@@ -172,42 +186,51 @@ function countErrorLines(log: string): number {
 async function measureScenario(scenario: Scenario, target: KehuTarget, data: GenerateResult, s: Settings, work: string): Promise<Measured> {
   const logFile = path.join(work, `kehu-${scenario.name}-${Date.now()}.log`);
   const kehu = await startKehu(target, { logFile, logLevel: s.logLevel });
-  let kehuResult: DriveResult;
-  let peakRssMb: number;
+  let ceiling: ServerProcess | undefined;
+  const kehuRuns: DriveResult[] = [];
+  const ceilingRuns: DriveResult[] = [];
+  let peakRssMb = 0;
   let samples: Sample[];
-  let prepared: PreparedScenario;
   let loadAvg: number;
   try {
-    const ctx = scenarioContext(kehu.url, data, s.seed, scenario.name);
-    prepared = await scenario.prepare(ctx);
+    const prepared = await scenario.prepare(scenarioContext(kehu.url, data, s.seed, scenario.name));
     samples = await sampleResponses(kehu.url, prepared.headers, prepared.requests, scenario.kind === 'write' ? 4 : 100);
-    const opts = { url: kehu.url, connections: s.connections, rate: s.rate ?? undefined, headers: prepared.headers, requests: prepared.requests, seed: s.seed };
-    if (s.warmupS > 0) await drive({ ...opts, durationS: s.warmupS });
+    const samplesFile = path.join(work, `ceiling-${scenario.name}.json`);
+    fs.writeFileSync(samplesFile, JSON.stringify(samples));
+    ceiling = await startCeiling(samplesFile, path.join(work, `ceiling-${scenario.name}.log`));
+
+    const servers = { kehu: kehu.url, ceiling: ceiling.url };
+    const run = async (which: 'kehu' | 'ceiling', durationS: number) => {
+      const url = servers[which];
+      await settle(url, prepared.headers, prepared.requests[0]);
+      return drive({ url, connections: s.connections, rate: s.rate ?? undefined, headers: prepared.headers, requests: prepared.requests, seed: s.seed, durationS });
+    };
+    if (s.warmupS > 0) {
+      await run('kehu', s.warmupS);
+      await run('ceiling', s.warmupS);
+    }
+    // Kehu and the ceiling take turns (K C, C K, K C ...), so a change in the machine's other load
+    // during the measurement touches both alike; each gets --duration seconds in total.
     loadAvg = loadAverage();
     const memory = sampleMemory(kehu.pid);
-    kehuResult = await drive({ ...opts, durationS: s.durationS });
+    const slice = s.durationS / s.rounds;
+    for (let round = 0; round < s.rounds; round++) {
+      const order: Array<'kehu' | 'ceiling'> = round % 2 === 0 ? ['kehu', 'ceiling'] : ['ceiling', 'kehu'];
+      for (const which of order) (which === 'kehu' ? kehuRuns : ceilingRuns).push(await run(which, slice));
+    }
     peakRssMb = memory.stop().peakRssMb;
   } finally {
     await kehu.stop();
+    await ceiling?.stop();
   }
+  const kehuResult = combine(kehuRuns);
+  const ceilingResult = combine(ceilingRuns);
   const log = kehu.output();
   const serverErrors = countErrorLines(log);
   if (kehuResult.non2xx || kehuResult.errors) {
     console.log(`  ! ${kehuResult.errors} errors, ${kehuResult.non2xx} non-2xx (${JSON.stringify(kehuResult.statusCounts)}); log: ${logFile}`);
     const lines = log.split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(0, 3);
     for (const l of lines) console.log(`    ${l.slice(0, 400)}`);
-  }
-
-  const samplesFile = path.join(work, `ceiling-${scenario.name}.json`);
-  fs.writeFileSync(samplesFile, JSON.stringify(samples));
-  const ceiling = await startCeiling(samplesFile, path.join(work, `ceiling-${scenario.name}.log`));
-  let ceilingResult: DriveResult;
-  try {
-    const opts = { url: ceiling.url, connections: s.connections, rate: s.rate ?? undefined, headers: prepared.headers, requests: prepared.requests, seed: s.seed };
-    if (s.warmupS > 0) await drive({ ...opts, durationS: s.warmupS });
-    ceilingResult = await drive({ ...opts, durationS: s.durationS });
-  } finally {
-    await ceiling.stop();
   }
   const bodyBytes = samples.reduce((a, x) => a + Buffer.byteLength(x.body), 0) / samples.length;
   return measured(kehuResult, ceilingResult, peakRssMb, scenario.kind, { loadAverage: loadAvg, bodyBytes, serverErrors });
@@ -259,7 +282,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  args.only(['db', 'users', 'seed', 'connections', 'duration', 'warmup', 'rate', 'sizes', 'cold-starts', 'log-level', 'no-report', 'keep', 'no-build', 'help']);
+  args.only(['db', 'users', 'seed', 'connections', 'duration', 'warmup', 'rounds', 'rate', 'sizes', 'cold-starts', 'log-level', 'no-report', 'keep', 'no-build', 'help']);
   const which = args.positionals[0];
   if (!which) throw new ArgsError('name a scenario or "all"');
   const scenarios = which === 'all' ? [...SCENARIOS] : which.split(',').map((n) => findScenario(n) ?? (() => { throw new ArgsError(`unknown scenario ${n}`); })());
@@ -272,6 +295,7 @@ async function main(argv: string[]): Promise<number> {
     connections: args.number('connections', 50)!,
     durationS: args.number('duration', 10)!,
     warmupS: args.number('warmup', 3)!,
+    rounds: Math.max(1, Math.round(args.number('rounds', 2)!)),
     rate: args.number('rate') ?? null,
     logLevel: args.string('log-level', 'info')!,
     coldStarts: args.number('cold-starts', which === 'all' ? 5 : 0)!,
@@ -286,7 +310,7 @@ async function main(argv: string[]): Promise<number> {
   const commit = gitCommit();
   console.log(`bench on ${db}: ${scenarios.map((x) => x.name).join(', ')} | ${m.summary} | commit ${commit} | load average ${loadAverage()}`);
   const runInfo = (users: number): RunInfo => ({
-    date: new Date().toISOString(), commit, machine: m.summary, connections: s.connections, durationS: s.durationS, warmupS: s.warmupS, rate: s.rate, users, logLevel: s.logLevel,
+    date: new Date().toISOString(), commit, machine: m.summary, connections: s.connections, durationS: s.durationS, warmupS: s.warmupS, rounds: s.rounds, rate: s.rate, users, logLevel: s.logLevel,
   });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kehu-bench-work-'));
 

@@ -3,7 +3,7 @@
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['host', 'port', 'baseUrl', 'dataDir', 'databaseUrl', 'logLevel', 'trustProxy', 'bodyLimitBytes', 'tls', 'database', 'session', 'auth', 'jobs', 'audit'],
+  required: ['host', 'port', 'baseUrl', 'dataDir', 'databaseUrl', 'logLevel', 'trustProxy', 'bodyLimitBytes', 'tls', 'database', 'session', 'auth', 'jobs', 'audit', 'trash', 'attachments'],
   properties: {
     host: { type: 'string', minLength: 1, description: 'Address to listen on (0.0.0.0 = every interface).' },
     port: { type: 'integer', minimum: 0, maximum: 65535, description: 'TCP port (0 = any free port).' },
@@ -61,6 +61,18 @@ export const configSchema = {
       required: ['sealIntervalMs'],
       properties: { sealIntervalMs: { type: 'integer', minimum: 50, maximum: 60000, description: 'How often new audit entries are sealed into the hash chain.' } },
     },
+    trash: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['retentionDays'],
+      properties: { retentionDays: { type: 'integer', minimum: 1, maximum: 3650, description: 'Days deleted customers stay restorable before the nightly purge.' } },
+    },
+    attachments: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxBytes'],
+      properties: { maxBytes: { type: 'integer', minimum: 1024, maximum: 1073741824, description: 'Largest attachment accepted.' } },
+    },
   },
 } as const;
 
@@ -79,4 +91,6 @@ export interface Config {
   auth: { maxConcurrentHashes: number; maxQueuedHashes: number };
   jobs: { enabled: boolean };
   audit: { sealIntervalMs: number };
+  trash: { retentionDays: number };
+  attachments: { maxBytes: number };
 }

@@ -11,4 +11,19 @@ export function registerCoreJobs(jobs: JobRunner, core: Core, services: Services
     const failures = await services.auth.throttle.purge();
     core.log.info({ sessions, failures }, 'purged old sessions and sign-in failures');
   });
+
+  // Task reminders become notifications (the bell) within a minute of their time.
+  jobs.register('tasks.reminders', { schedule: '* * * * *', retries: 0 }, async () => {
+    const due = await services.tasks.takeDueReminders();
+    for (const task of due) {
+      await services.notifications.notify(core.db.knex, task.owner_id, { kind: 'task_due', title: task.title, recordType: 'tasks', recordId: task.id });
+    }
+  });
+
+  // The trash keeps deleted customers for the configured days, then lets go of them.
+  jobs.register('trash.purge', { schedule: '37 2 * * *' }, async () => {
+    const days = core.config.trash.retentionDays;
+    const purged = { companies: await services.companies.purgeTrash(days), contacts: await services.contacts.purgeTrash(days) };
+    core.log.info({ purged, days }, 'purged the trash');
+  });
 }

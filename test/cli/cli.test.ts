@@ -50,6 +50,9 @@ function oneLine(t: Test, run: Run, what: string): string {
 
 const migrationFiles = fs.readdirSync(path.join(ROOT, 'migrations')).filter((f) => f.endsWith('.js')).sort();
 
+// Each run starts node and compiles the sources with tsx: allow for a slow, busy machine.
+t.setTimeout(300_000);
+
 t.test('the kehu command line', async (t) => {
   const db = await createTestDatabase();
   t.teardown(() => db.drop());

@@ -20,6 +20,9 @@ const zh: Catalog = JSON.parse(fs.readFileSync(path.join(ROOT, 'locales', 'zh-CN
 const en: Catalog = JSON.parse(fs.readFileSync(path.join(ROOT, 'locales', 'en.json'), 'utf8'));
 const fill = (text: string, vars: Record<string, string>) => text.replace(/\{(\w+)\}/g, (_, k: string) => vars[k]);
 
+// A real server and a real browser: allow for a slow, busy machine.
+t.setTimeout(300_000);
+
 t.test('first run in a real browser', async (t) => {
   // Never skipped: without the browser this test fails and says why.
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium); this test never downloads a browser`);

@@ -26,8 +26,28 @@ async function kehuOnFreshDatabase(t: Test): Promise<{ kehu: KehuProcess; db: Te
   return { kehu, db };
 }
 
+function startupLine(kehu: KehuProcess): { port: number; startupMs: number } {
+  const lines = kehu
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('"startupMs"'))
+    .map((l) => JSON.parse(l));
+  if (lines.length !== 1) throw new Error(`expected one startup line, got ${lines.length}:\n${kehu.output()}`);
+  return lines[0];
+}
+
 t.test('the server answers over HTTP and logs its startup time', async (t) => {
-  const { kehu } = await kehuOnFreshDatabase(t);
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+  const env = { KEHU_DATA_DIR: db.dataDir, KEHU_DATABASE_URL: db.databaseUrl };
+
+  // The first start also creates the schema; the figure that matters is a restart.
+  const first = await startKehu(env);
+  const firstStartup = startupLine(first);
+  t.equal(await first.stop(), 0, 'the first process stopped cleanly');
+  const kehu = await startKehu(env);
+  t.teardown(() => kehu.stop());
+
   const health = await fetch(`${kehu.url}/healthz`);
   t.equal(health.status, 200);
   t.same(await health.json(), { status: 'ok' });
@@ -36,16 +56,12 @@ t.test('the server answers over HTTP and logs its startup time', async (t) => {
   t.equal(ready.status, 200);
   t.same(await ready.json(), { status: 'ready', database: testDialect });
 
-  const startup = kehu
-    .output()
-    .split('\n')
-    .filter((l) => l.includes('"startupMs"'))
-    .map((l) => JSON.parse(l));
-  t.equal(startup.length, 1, 'one startup line');
-  t.equal(startup[0].port, kehu.port, 'it names the port');
-  t.type(startup[0].startupMs, 'number');
-  t.ok(startup[0].startupMs > 0 && startup[0].startupMs < 5000, `started in ${startup[0].startupMs} ms`);
-  t.comment(`startup took ${startup[0].startupMs} ms on ${testDialect} (running from source through tsx; the target is < 2000 ms once built)`);
+  const startup = startupLine(kehu);
+  t.equal(startup.port, kehu.port, 'the startup line names the port');
+  t.type(startup.startupMs, 'number');
+  t.ok(firstStartup.startupMs > 0 && firstStartup.startupMs < 10_000, `first start (with migrations) in ${firstStartup.startupMs} ms`);
+  t.ok(startup.startupMs > 0 && startup.startupMs < 5000, `restart in ${startup.startupMs} ms`);
+  t.comment(`startup on ${testDialect}: ${firstStartup.startupMs} ms on a new database, ${startup.startupMs} ms on a restart (from source through tsx; the target is < 2000 ms once built)`);
 });
 
 t.test('SIGTERM lets an in-flight request finish, then the process exits 0', async (t) => {

@@ -39,6 +39,8 @@ export interface DriveResult {
   non2xx: number;
   statusCounts: Record<string, number>;
   bytesPerResponse: number;
+  /** Every response time (ms), sorted. */
+  latencies: Float64Array;
 }
 
 interface AutocannonResult {
@@ -107,21 +109,54 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       bytes += resBytes;
     });
   });
-  const sorted = latencies.slice(0, n).sort();
   const statusCounts = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v.count]));
-  const completed = result.requests.total;
+  return summarise([{ durationS: result.duration, requests: result.requests.total, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, statusCounts, bytes, latencies: latencies.slice(0, n) }]);
+}
+
+interface Slice {
+  durationS: number;
+  requests: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  statusCounts: Record<string, number>;
+  bytes: number;
+  latencies: Float64Array;
+}
+
+function summarise(slices: Slice[]): DriveResult {
+  const n = slices.reduce((a, s) => a + s.latencies.length, 0);
+  const sorted = new Float64Array(n);
+  let at = 0;
+  for (const s of slices) {
+    sorted.set(s.latencies, at);
+    at += s.latencies.length;
+  }
+  sorted.sort();
+  const sum = (f: (s: Slice) => number) => slices.reduce((a, s) => a + f(s), 0);
+  const statusCounts: Record<string, number> = {};
+  for (const s of slices) for (const [k, v] of Object.entries(s.statusCounts)) statusCounts[k] = (statusCounts[k] ?? 0) + v;
+  const durationS = sum((s) => s.durationS);
+  const requests = sum((s) => s.requests);
+  const bytes = sum((s) => s.bytes);
   return {
-    durationS: result.duration,
-    requests: completed,
-    rps: completed / result.duration,
+    durationS,
+    requests,
+    rps: durationS > 0 ? requests / durationS : 0,
     p50: percentile(sorted, 50),
     p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
     max: n ? sorted[n - 1] : 0,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    non2xx: result.non2xx,
+    errors: sum((s) => s.errors),
+    timeouts: sum((s) => s.timeouts),
+    non2xx: sum((s) => s.non2xx),
     statusCounts,
     bytesPerResponse: n ? bytes / n : 0,
+    latencies: sorted,
   };
+}
+
+/** Several measurements of one server taken as one (requests over total time, pooled latencies). */
+export function combine(results: DriveResult[]): DriveResult {
+  return summarise(results.map((r) => ({ ...r, bytes: r.bytesPerResponse * r.latencies.length })));
 }

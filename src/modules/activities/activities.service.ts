@@ -1,0 +1,125 @@
+// The communication log. Logging an activity links it to its company and contacts, moves their
+// "last contact", and turns a next step with a date into a follow-up task — one transaction.
+import type { Core } from '../../core';
+import { requirePermission, type Actor } from '../../access/scope';
+import { diff } from '../../audit/writer';
+import type { ListQuery } from '../../lib/listing';
+import { ValidationError } from '../../lib/errors';
+import { validate } from '../../lib/validate';
+import { childReader, type ChildRow } from '../records/child-records';
+import { moveOnTimeline, setParents } from '../records/links';
+import { resolveOwner } from '../records/ownership';
+import { resolveParents, touchLastContact, type ParentInput } from '../records/parents';
+import { toStoredTime } from '../records/record-fields';
+import { checkVersion, requireAction } from '../records/scoped';
+import type { TasksService } from '../tasks';
+import { ACTIVITY_AUDIT_FIELDS, ACTIVITY_COLUMNS, activitiesListSpec, activityCreateSchema, activityUpdateSchema } from './activities.schemas';
+
+export interface ActivityInput extends ParentInput {
+  type: string;
+  occurred_at?: string;
+  subject: string;
+  content?: string | null;
+  outcome?: string | null;
+  next_step?: string | null;
+  next_step_at?: string | null;
+  owner_id?: number;
+}
+
+function audited(row: Record<string, unknown>) {
+  return Object.fromEntries(ACTIVITY_AUDIT_FIELDS.map((f) => [f, row[f] ?? null]));
+}
+
+export function createActivitiesService(core: Core, deps: { tasks: TasksService }) {
+  const { knex } = core.db;
+  const reader = childReader(core, 'activities', ACTIVITY_COLUMNS, activitiesListSpec);
+
+  async function withFollowUp(rows: ChildRow[]): Promise<ChildRow[]> {
+    if (!rows.length) return rows;
+    const tasks = await knex('tasks').whereIn('activity_id', rows.map((r) => r.id)).whereNull('deleted_at').select('id', 'activity_id');
+    return rows.map((r) => ({ ...r, follow_up_task_id: tasks.find((t) => t.activity_id === r.id)?.id ?? null }));
+  }
+
+  return {
+    async list(actor: Actor, query: ListQuery & { parent_type?: string; parent_id?: number }) {
+      requirePermission(actor, 'activities', 'read');
+      const page = await reader.list(actor, query);
+      return { ...page, data: await withFollowUp(page.data) };
+    },
+    async get(actor: Actor, id: number) {
+      requirePermission(actor, 'activities', 'read');
+      return (await withFollowUp([await reader.load(knex, actor, id)]))[0];
+    },
+    async create(actor: Actor, input: ActivityInput) {
+      requirePermission(actor, 'activities', 'create');
+      validate(activityCreateSchema, input);
+      if (!input.company_id && !input.contact_ids?.length) throw ValidationError.field('company_id', 'required', 'an activity is about a company or a contact');
+      if (input.next_step_at && !input.next_step && !input.subject) throw ValidationError.field('next_step', 'required', 'say what the next step is');
+      const id = await knex.transaction(async (trx) => {
+        const owner = await resolveOwner(trx, actor, 'activities', input.owner_id ?? null);
+        const parents = await resolveParents(trx, actor, input);
+        const now = core.clock.now().toISOString();
+        const occurredAt = toStoredTime(input.occurred_at) ?? now;
+        const row = {
+          type: input.type, occurred_at: occurredAt, subject: input.subject.trim(), content: input.content ?? null, outcome: input.outcome ?? null,
+          next_step: input.next_step ?? null, next_step_at: toStoredTime(input.next_step_at),
+        };
+        const [inserted] = await trx('activities').insert({ ...row, ...owner, created_at: now, created_by: actor.userId, updated_at: now, updated_by: actor.userId, version: 1 }).returning('id');
+        const activityId = Number(inserted.id ?? inserted);
+        await setParents(trx, { type: 'activities', id: activityId }, parents, occurredAt);
+        if (input.type !== 'note') await touchLastContact(trx, parents, occurredAt);
+        await core.audit.record(trx, actor, { action: 'create', recordType: 'activities', recordId: activityId, changes: diff(null, row) });
+        if (row.next_step_at) {
+          await deps.tasks.insert(trx, actor, {
+            title: row.next_step ?? row.subject,
+            due_at: row.next_step_at,
+            owner_id: owner.owner_id,
+            activity_id: activityId,
+            company_id: parents.find((p) => p.type === 'companies')?.id ?? null,
+            contact_ids: parents.filter((p) => p.type === 'contacts').map((p) => p.id),
+          });
+        }
+        return activityId;
+      });
+      return this.get(actor, id);
+    },
+    async update(actor: Actor, id: number, patch: Partial<ActivityInput> & { version: number }) {
+      requirePermission(actor, 'activities', 'update');
+      validate(activityUpdateSchema, patch);
+      await knex.transaction(async (trx) => {
+        const before = await reader.load(trx, actor, id);
+        await requireAction(trx, actor, 'activities', 'update', id);
+        checkVersion(before, patch.version, before);
+        const now = core.clock.now().toISOString();
+        const changes: Record<string, unknown> = { updated_at: now, updated_by: actor.userId, version: before.version + 1 };
+        for (const f of ['type', 'subject', 'content', 'outcome', 'next_step'] as const) if (patch[f] !== undefined) changes[f] = patch[f];
+        if (patch.occurred_at !== undefined) changes.occurred_at = toStoredTime(patch.occurred_at);
+        if (patch.next_step_at !== undefined) changes.next_step_at = toStoredTime(patch.next_step_at);
+        if (patch.owner_id !== undefined && patch.owner_id !== before.owner_id) Object.assign(changes, await resolveOwner(trx, actor, 'activities', patch.owner_id, before.owner_id));
+        await trx('activities').where({ id }).update(changes);
+        const at = (changes.occurred_at as string) ?? (before.occurred_at as string);
+        if (patch.company_id !== undefined || patch.contact_ids !== undefined) {
+          const parents = await resolveParents(trx, actor, patch);
+          await setParents(trx, { type: 'activities', id }, parents, at);
+          await touchLastContact(trx, parents, at);
+        } else if (changes.occurred_at) {
+          await moveOnTimeline(trx, { type: 'activities', id }, at);
+        }
+        const after = await trx('activities').where({ id }).first(ACTIVITY_COLUMNS);
+        await core.audit.record(trx, actor, { action: 'update', recordType: 'activities', recordId: id, changes: diff(audited(before), audited(after)) });
+      });
+      return this.get(actor, id);
+    },
+    async remove(actor: Actor, id: number) {
+      requirePermission(actor, 'activities', 'delete');
+      await knex.transaction(async (trx) => {
+        const before = await reader.load(trx, actor, id);
+        await requireAction(trx, actor, 'activities', 'delete', id);
+        const now = core.clock.now().toISOString();
+        await trx('activities').where({ id }).update({ deleted_at: now, deleted_by: actor.userId, updated_at: now, version: before.version + 1 });
+        await core.audit.record(trx, actor, { action: 'delete', recordType: 'activities', recordId: id });
+      });
+    },
+  };
+}
+export type ActivitiesService = ReturnType<typeof createActivitiesService>;

@@ -1,0 +1,1 @@
+export { createActivitiesService, type ActivitiesService, type ActivityInput } from './activities.service';

@@ -1,0 +1,1 @@
+export { createNotificationsService, type NotificationsService, type Notification } from './notifications.service';

@@ -1,0 +1,38 @@
+// In-app notifications (the bell): task reminders now, assignments and more later.
+import type { Knex } from 'knex';
+import type { Core } from '../../core';
+import type { Actor } from '../../access/scope';
+
+export interface Notification {
+  id: number;
+  kind: string;
+  record_type: string | null;
+  record_id: number | null;
+  title: string;
+  created_at: string;
+  read_at: string | null;
+}
+
+export function createNotificationsService(core: Core) {
+  const { knex } = core.db;
+  return {
+    async notify(db: Knex, userId: number, n: { kind: string; title: string; recordType?: string; recordId?: number }): Promise<void> {
+      await db('notifications').insert({ user_id: userId, kind: n.kind, title: n.title.slice(0, 300), record_type: n.recordType ?? null, record_id: n.recordId ?? null, created_at: core.clock.now().toISOString() });
+    },
+    async list(actor: Actor, options: { unread?: boolean; limit?: number } = {}): Promise<Notification[]> {
+      const q = knex('notifications').where({ user_id: actor.userId }).orderBy('id', 'desc').limit(options.limit ?? 50).select('id', 'kind', 'record_type', 'record_id', 'title', 'created_at', 'read_at');
+      if (options.unread) q.whereNull('read_at');
+      return q;
+    },
+    async unreadCount(actor: Actor): Promise<number> {
+      const row = await knex('notifications').where({ user_id: actor.userId }).whereNull('read_at').count({ n: '*' }).first();
+      return Number(row?.n ?? 0);
+    },
+    async markRead(actor: Actor, ids: number[] | 'all'): Promise<number> {
+      const q = knex('notifications').where({ user_id: actor.userId }).whereNull('read_at');
+      if (ids !== 'all') q.whereIn('id', ids);
+      return q.update({ read_at: core.clock.now().toISOString() });
+    },
+  };
+}
+export type NotificationsService = ReturnType<typeof createNotificationsService>;

@@ -1,0 +1,90 @@
+// The global search box: companies and contacts by name or short name (any two or more characters,
+// Chinese included), by phone (the last 4+ digits, whatever the spacing or +86), by email and by
+// WeChat ID — always through the caller's access scope.
+import type { Knex } from 'knex';
+import type { Core } from '../../core';
+import { can, scopeQuery, type Actor } from '../../access/scope';
+import { bigrams, emailKey, fold, phoneDigits, searchForm } from '../../lib/text';
+
+export interface SearchHit {
+  type: 'companies' | 'contacts';
+  id: number;
+  name: string;
+  detail: string | null;
+  matched: 'name' | 'phone' | 'email' | 'wechat';
+}
+
+// Grams found in most company names: a poor place to start a lookup.
+const COMMON_GRAMS = new Set(['有限', '限公', '公司', '股份', '份有', '集团', '责任', '任公', '科技', '技有', '贸易', '易有', '北京', '上海', '深圳', '广州']);
+
+const SOURCES = {
+  companies: { name: 'name', detail: 'short_name', phones: ['phone_rev'], email: null, wechat: null },
+  contacts: { name: 'name', detail: 'title', phones: ['mobile_rev', 'phone_rev'], email: 'email_key', wechat: 'wechat_key' },
+} as const;
+
+export function createSearchService(core: Core) {
+  const { knex } = core.db;
+
+  function scoped(actor: Actor, type: 'companies' | 'contacts', qb: Knex.QueryBuilder): Knex.QueryBuilder {
+    return scopeQuery(knex, qb.whereNull(`${type}.deleted_at`), actor, type, 'read');
+  }
+
+  async function byName(actor: Actor, type: 'companies' | 'contacts', text: string, limit: number): Promise<SearchHit[]> {
+    const grams = bigrams(text);
+    if (!grams.length) return [];
+    // Drive the lookup from the rarest-looking gram; the rest must be there too.
+    const ordered = [...grams].sort((a, b) => Number(COMMON_GRAMS.has(a)) - Number(COMMON_GRAMS.has(b)));
+    const [drive, ...rest] = ordered;
+    const qb = knex('search_grams as g').join(type, `${type}.id`, 'g.record_id').where('g.gram', drive).where('g.record_type', type);
+    for (const gram of rest) {
+      qb.whereExists(knex('search_grams as g2').select(knex.raw('1')).where('g2.gram', gram).where('g2.record_type', type).whereRaw('g2.record_id = g.record_id'));
+    }
+    const detail = SOURCES[type].detail;
+    const rows: Array<{ id: number; name: string; detail: string | null; name_sort: string }> = await scoped(actor, type, qb).orderBy('g.record_id').limit(limit * 4).select(`${type}.id`, `${type}.name`, `${type}.${detail} as detail`, `${type}.name_sort`);
+    const needle = searchForm(text);
+    return rows
+      .filter((r) => searchForm(r.name).includes(needle) || (r.detail && searchForm(r.detail).includes(needle)))
+      .sort((a, b) => (a.name_sort < b.name_sort ? -1 : a.name_sort > b.name_sort ? 1 : a.id - b.id))
+      .slice(0, limit)
+      .map((r) => ({ type, id: r.id, name: r.name, detail: r.detail ?? null, matched: 'name' as const }));
+  }
+
+  async function byColumnPrefix(actor: Actor, type: 'companies' | 'contacts', columns: readonly string[], prefix: string, matched: SearchHit['matched'], limit: number): Promise<SearchHit[]> {
+    const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const qb = knex(type).where((w) => {
+      for (const c of columns) w.orWhereRaw(`?? like ? escape '\\'`, [`${type}.${c}`, `${escaped}%`]);
+    });
+    const detail = SOURCES[type].detail;
+    const rows: Array<{ id: number; name: string; detail: string | null }> = await scoped(actor, type, qb).orderBy(`${type}.name_sort`).orderBy(`${type}.id`).limit(limit).select(`${type}.id`, `${type}.name`, `${type}.${detail} as detail`);
+    return rows.map((r) => ({ type, id: r.id, name: r.name, detail: r.detail ?? null, matched }));
+  }
+
+  return {
+    async search(actor: Actor, q: string, limit = 10): Promise<SearchHit[]> {
+      const text = q.trim();
+      if (!text) return [];
+      const hits: SearchHit[] = [];
+      for (const type of ['companies', 'contacts'] as const) {
+        if (!can(actor, type, 'read')) continue;
+        const source = SOURCES[type];
+        const digits = phoneDigits(text);
+        if (/^[\s\d+\-().]+$/.test(text.normalize('NFKC')) && digits.length >= 4) {
+          hits.push(...(await byColumnPrefix(actor, type, source.phones, [...digits].reverse().join(''), 'phone', limit)));
+          continue;
+        }
+        if (source.email && text.includes('@')) {
+          hits.push(...(await byColumnPrefix(actor, type, [source.email], emailKey(text)!, 'email', limit)));
+          continue;
+        }
+        const named = await byName(actor, type, text, limit);
+        hits.push(...named);
+        if (source.wechat && named.length < limit && /^[a-zA-Z][-_a-zA-Z0-9]{3,}$/.test(text)) {
+          const seen = new Set(named.map((h) => h.id));
+          hits.push(...(await byColumnPrefix(actor, type, [source.wechat], fold(text), 'wechat', limit)).filter((h) => !seen.has(h.id)));
+        }
+      }
+      return hits;
+    },
+  };
+}
+export type SearchService = ReturnType<typeof createSearchService>;

@@ -1,0 +1,1 @@
+export { createTagsService, type TagsService, type Tag } from './tags.service';

@@ -1,0 +1,1 @@
+export { createTasksService, type TasksService, type TaskInput } from './tasks.service';

@@ -1,0 +1,1 @@
+export { createTimelineService, type TimelineService, type TimelineItem } from './timeline.service';

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
 import qs from 'qs';
 import type { Config } from './config/schema';
 import { openDatabase, type Database } from './db/database';
@@ -45,6 +46,8 @@ import contactsApi from './modules/contacts/contacts.api';
 import activitiesApi from './modules/activities/activities.api';
 import timelineApi from './modules/timeline/timeline.api';
 import tagsApi from './modules/tags/tags.api';
+import attachmentsApi from './modules/attachments/attachments.api';
+import savedViewsApi from './modules/saved-views/saved-views.api';
 import setupPages from './modules/setup/setup.pages';
 import homePages from './modules/home/home.pages';
 
@@ -109,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(openapiPlugin);
   await app.register(securityPlugin);
   await app.register(formbody);
+  await app.register(multipart, { limits: { fileSize: config.attachments.maxBytes, files: 1, fields: 10 } });
   await app.register(authPlugin);
   await app.register(accessGuard); // its onRequest hook must run after the auth plugin's
   await app.register(csrfPlugin);
@@ -136,6 +140,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await api.register(activitiesApi);
     await api.register(timelineApi);
     await api.register(tagsApi);
+    await api.register(attachmentsApi);
+    await api.register(savedViewsApi);
   }, { prefix: '/api/v1' });
 
   let stopSealer: (() => Promise<void>) | undefined;

@@ -10,7 +10,7 @@ const REDACT = [
 
 /** One-time password links carry their token in the path: log the route, not the token. */
 export function redactUrl(url: string): string {
-  return url.replace(/^\/password\/[^/?]+/, '/password/[redacted]');
+  return url.replace(/^\/password\/[^/?]+/, '/password/[redacted]').replace(/([?&]_csrf=)[^&]*/, '$1[redacted]');
 }
 
 export function loggerOptions(config: Config): FastifyServerOptions['logger'] {

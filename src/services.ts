@@ -16,6 +16,9 @@ import { createTimelineService } from './modules/timeline';
 import { createNotificationsService } from './modules/notifications';
 import { createSearchService } from './modules/search';
 import { createTagsService } from './modules/tags';
+import { createAttachmentsService } from './modules/attachments';
+import { createSavedViewsService } from './modules/saved-views';
+import { createMyDayService } from './modules/home/myday.service';
 
 export function createServices(core: Core) {
   const roles = createRolesService(core);
@@ -33,6 +36,9 @@ export function createServices(core: Core) {
   const notifications = createNotificationsService(core);
   const search = createSearchService(core);
   const tags = createTagsService(core);
-  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags };
+  const attachments = createAttachmentsService(core);
+  const savedViews = createSavedViewsService(core);
+  const myDay = createMyDayService(core, { tasks, settings });
+  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -69,6 +69,7 @@ export function apiClient(app: FastifyInstance, token?: string) {
     get: <T = any>(url: string, extra?: Record<string, string>) => req<T>('GET', url, undefined, extra),
     post: <T = any>(url: string, body?: unknown, extra?: Record<string, string>) => req<T>('POST', url, body ?? {}, extra),
     patch: <T = any>(url: string, body?: unknown, extra?: Record<string, string>) => req<T>('PATCH', url, body ?? {}, extra),
+    put: <T = any>(url: string, body?: unknown, extra?: Record<string, string>) => req<T>('PUT', url, body ?? {}, extra),
     delete: <T = any>(url: string, extra?: Record<string, string>) => req<T>('DELETE', url, undefined, extra),
   };
 }

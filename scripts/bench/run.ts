@@ -14,7 +14,7 @@ import { ArgsError, parseArgs } from './lib/args';
 import { createBenchDatabase, type BenchDatabase } from './lib/database';
 import { combine, drive, type BenchRequest, type DriveResult } from './lib/drive';
 import { gitCommit, loadAverage, machine } from './lib/machine';
-import { CEILING_MAIN, KEHU_MAIN, REPO, sampleMemory, startCeiling, startKehu, type KehuTarget, type ServerProcess } from './lib/process';
+import { CEILING_MAIN, KEHU_MAIN, REPO, cpuMs, sampleMemory, startCeiling, startKehu, type KehuTarget, type ServerProcess } from './lib/process';
 import { updateBenchmarks, type ColdStart, type DataLoad, type Growth, type GrowthRow, type Measured, type RunInfo, type ScenarioResult } from './lib/report';
 import { GROWTH_SCENARIO, SCENARIOS, findScenario } from './scenarios';
 import { TARGETS, type Scenario, type ScenarioContext } from './scenarios/types';
@@ -169,7 +169,7 @@ async function sampleResponses(url: string, headers: Record<string, string>, req
   return samples;
 }
 
-function measured(kehu: DriveResult, ceiling: DriveResult, peakRssMb: number, kind: Scenario['kind'], extra: { loadAverage: number; bodyBytes: number; serverErrors: number }): Measured {
+function measured(kehu: DriveResult, ceiling: DriveResult, peakRssMb: number, kind: Scenario['kind'], extra: Pick<Measured, 'loadAverage' | 'bodyBytes' | 'serverErrors' | 'cpuMsPerRequest' | 'ceilingCpuMsPerRequest'>): Measured {
   const target = TARGETS[kind];
   const ratio = ceiling.rps > 0 ? kehu.rps / ceiling.rps : 0;
   const failed = kehu.errors + kehu.non2xx > Math.max(1, kehu.requests * 0.001);
@@ -190,6 +190,7 @@ async function measureScenario(scenario: Scenario, target: KehuTarget, data: Gen
   const kehuRuns: DriveResult[] = [];
   const ceilingRuns: DriveResult[] = [];
   let peakRssMb = 0;
+  const cpu = { kehu: 0, ceiling: 0 };
   let samples: Sample[];
   let loadAvg: number;
   try {
@@ -199,11 +200,14 @@ async function measureScenario(scenario: Scenario, target: KehuTarget, data: Gen
     fs.writeFileSync(samplesFile, JSON.stringify(samples));
     ceiling = await startCeiling(samplesFile, path.join(work, `ceiling-${scenario.name}.log`));
 
-    const servers = { kehu: kehu.url, ceiling: ceiling.url };
+    const servers = { kehu, ceiling };
     const run = async (which: 'kehu' | 'ceiling', durationS: number) => {
-      const url = servers[which];
-      await settle(url, prepared.headers, prepared.requests[0]);
-      return drive({ url, connections: s.connections, rate: s.rate ?? undefined, headers: prepared.headers, requests: prepared.requests, seed: s.seed, durationS });
+      const server = servers[which];
+      await settle(server.url, prepared.headers, prepared.requests[0]);
+      const cpu0 = cpuMs(server.pid);
+      const result = await drive({ url: server.url, connections: s.connections, rate: s.rate ?? undefined, headers: prepared.headers, requests: prepared.requests, seed: s.seed, durationS });
+      cpu[which] += cpuMs(server.pid) - cpu0;
+      return result;
     };
     if (s.warmupS > 0) {
       await run('kehu', s.warmupS);
@@ -233,14 +237,19 @@ async function measureScenario(scenario: Scenario, target: KehuTarget, data: Gen
     for (const l of lines) console.log(`    ${l.slice(0, 400)}`);
   }
   const bodyBytes = samples.reduce((a, x) => a + Buffer.byteLength(x.body), 0) / samples.length;
-  return measured(kehuResult, ceilingResult, peakRssMb, scenario.kind, { loadAverage: loadAvg, bodyBytes, serverErrors });
+  return measured(kehuResult, ceilingResult, peakRssMb, scenario.kind, {
+    loadAverage: loadAvg, bodyBytes, serverErrors,
+    cpuMsPerRequest: kehuResult.requests ? cpu.kehu / kehuResult.requests : 0,
+    ceilingCpuMsPerRequest: ceilingResult.requests ? cpu.ceiling / ceilingResult.requests : 0,
+  });
 }
 
 function printResult(name: string, m: Measured): void {
   const r = (n: number) => Math.round(n).toLocaleString('en-US');
   console.log(
     `  ${name}: ${r(m.rps)} rps, p50 ${m.p50.toFixed(1)} / p95 ${m.p95.toFixed(1)} / p99 ${m.p99.toFixed(1)} ms, errors ${m.errors}, non-2xx ${m.non2xx}, peak RSS ${r(m.peakRssMb)} MB` +
-      ` | ceiling ${r(m.ceilingRps)} rps -> ${(m.ratio * 100).toFixed(1)}% (target ${(m.target * 100).toFixed(0)}%) ${m.verdict}`,
+      ` | ceiling ${r(m.ceilingRps)} rps -> ${(m.ratio * 100).toFixed(1)}% (target ${(m.target * 100).toFixed(0)}%) ${m.verdict}` +
+      ` | CPU/request ${m.cpuMsPerRequest.toFixed(3)} ms vs ceiling ${m.ceilingCpuMsPerRequest.toFixed(3)} ms`,
   );
 }
 

@@ -32,6 +32,12 @@ export default fp(async (app) => {
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', signed: true, secure: core.config.baseUrl.startsWith('https:') },
     // Tokens are bound to the session, so a token from before sign-in is useless after it.
     getUserInfo: csrfUserInfo,
+    // File uploads are multipart, whose body is read later by the handler: their forms carry the
+    // token in the action URL instead.
+    getToken: (req) => {
+      const body = req.body as { _csrf?: string } | undefined;
+      return body?._csrf ?? (req.headers['x-csrf-token'] as string | undefined) ?? (req.headers['csrf-token'] as string | undefined) ?? (req.query as { _csrf?: string })._csrf;
+    },
     csrfOpts: { hmacKey: await getOrCreateSecret(core.db.knex, core.clock, 'csrf') },
   });
 

@@ -146,6 +146,18 @@ export function startCeiling(samplesFile: string, logFile?: string): Promise<Ser
   });
 }
 
+/** CPU time (user + system) a process has used so far, in ms (from /proc/<pid>/stat, 100 ticks/s). */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start at ") ".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14 and 15)
+  } catch {
+    return 0;
+  }
+}
+
 export interface MemoryReport {
   /** Highest VmRSS seen by the sampler, MB. */
   peakRssMb: number;

@@ -42,6 +42,9 @@ export interface Measured {
   loadAverage: number;
   bodyBytes: number;
   serverErrors: number;
+  /** Kehu's own CPU time (user + system) per request, ms; the database server's is not included. */
+  cpuMsPerRequest: number;
+  ceilingCpuMsPerRequest: number;
 }
 
 export interface ScenarioResult extends Measured {
@@ -111,6 +114,9 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
 
+/** Ceiling CPU per request over Kehu's: the ratio with the scheduler's share taken out. */
+const cpuRatio = (m: Measured) => (m.cpuMsPerRequest > 0 ? m.ceilingCpuMsPerRequest / m.cpuMsPerRequest : 0);
+
 const HEADER = '| date | commit | machine | connections | duration | rps | p50 ms | p95 ms | p99 ms | errors / non-2xx | peak RSS | ceiling rps | ratio | target | verdict |';
 const RULE = '|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|';
 
@@ -135,11 +141,12 @@ export function renderSection(db: Dialect, data: SectionData): string {
         '**Other work shares these 2 cores, so absolute figures are noisy: trust the ratio to the ceiling measured in the same run.**',
       '',
     );
-    lines.push('| scenario | kind | rps | p99 ms | ceiling rps | ratio | target | verdict |', '|---|---|--:|--:|--:|--:|--:|---|');
+    lines.push('| scenario | kind | rps | p99 ms | ceiling rps | ratio | target | verdict | Kehu CPU ms/req | ceiling CPU ms/req | CPU ratio |', '|---|---|--:|--:|--:|--:|--:|---|--:|--:|--:|');
     for (const n of ordered) {
       const r = data.scenarios[n];
-      lines.push(`| ${n} | ${r.kind} | ${int(r.rps)} | ${ms(r.p99)} | ${int(r.ceilingRps)} | ${pct(r.ratio)} | ≥ ${pct(r.target)} | **${r.verdict}** |`);
+      lines.push(`| ${n} | ${r.kind} | ${int(r.rps)} | ${ms(r.p99)} | ${int(r.ceilingRps)} | ${pct(r.ratio)} | ≥ ${pct(r.target)} | **${r.verdict}** | ${(r.cpuMsPerRequest ?? 0).toFixed(3)} | ${(r.ceilingCpuMsPerRequest ?? 0).toFixed(3)} | ${pct(cpuRatio(r))} |`);
     }
+    lines.push('', '<sub>CPU ms/req: the server process\'s own CPU time (user + system, /proc/&lt;pid&gt;/stat) per request; the CPU ratio (ceiling\'s over Kehu\'s) does not depend on how much of the machine the scheduler gave each, but leaves out Postgres\'s own CPU.</sub>');
     lines.push('');
     for (const n of ordered) {
       const r = data.scenarios[n];
@@ -148,6 +155,7 @@ export function renderSection(db: Dialect, data: SectionData): string {
         `response ≈ ${int(r.bodyBytes)} bytes`,
         `${int(r.requests)} requests measured`,
         `ceiling p99 ${ms(r.ceilingP99)} ms`,
+        `CPU per request: Kehu ${r.cpuMsPerRequest.toFixed(3)} ms, ceiling ${r.ceilingCpuMsPerRequest.toFixed(3)} ms (CPU ratio ${pct(cpuRatio(r))})`,
         `load average ${r.loadAverage} at start`,
       ];
       if (r.serverErrors) notes.push(`${r.serverErrors} error lines in Kehu's log`);

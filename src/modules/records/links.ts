@@ -4,6 +4,8 @@
 import type { Knex } from 'knex';
 
 export type ParentType = 'companies' | 'contacts';
+/** Attachments also hang off activities. */
+export type LinkParentType = ParentType | 'activities';
 export type ChildType = 'activities' | 'tasks' | 'attachments';
 export const PARENT_TYPES: readonly ParentType[] = ['companies', 'contacts'];
 
@@ -13,7 +15,7 @@ export interface Ref<T extends string = string> {
 }
 
 /** Replaces a child's parents with `parents` (deduplicated). */
-export async function setParents(db: Knex, child: Ref<ChildType>, parents: Array<Ref<ParentType>>, at: string): Promise<void> {
+export async function setParents(db: Knex, child: Ref<ChildType>, parents: Array<Ref<LinkParentType>>, at: string): Promise<void> {
   await db('record_links').where({ child_type: child.type, child_id: child.id }).delete();
   const unique = [...new Map(parents.map((p) => [`${p.type}:${p.id}`, p])).values()];
   if (unique.length) {

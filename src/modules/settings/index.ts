@@ -1,2 +1,2 @@
 export { createSettingsService, checkTimeZone, type SettingsService } from './settings.service';
-export { DEFAULT_COMPANY, CURRENCIES, type CompanySettings } from './settings.schemas';
+export { DEFAULT_COMPANY, DEFAULT_GRADES, CURRENCIES, gradeRulesSchema, type CompanySettings, type GradeRules } from './settings.schemas';

@@ -25,3 +25,21 @@ export interface CompanySettings {
 }
 
 export const DEFAULT_COMPANY: CompanySettings = { name: 'Kehu', timezone: 'Asia/Shanghai', currency: 'CNY', locale: 'zh-CN' };
+
+/** How often a customer of each grade should be contacted, and the written rule for the grade. */
+export const gradeRulesSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['A', 'B', 'C'],
+  properties: Object.fromEntries(
+    ['A', 'B', 'C'].map((g) => [g, { type: 'object', additionalProperties: false, required: ['days', 'rule'], properties: { days: { type: 'integer', minimum: 1, maximum: 3650 }, rule: { type: 'string', maxLength: 1000 } } }]),
+  ),
+} as const;
+
+export type GradeRules = Record<'A' | 'B' | 'C', { days: number; rule: string }>;
+
+export const DEFAULT_GRADES: GradeRules = {
+  A: { days: 7, rule: '' },
+  B: { days: 30, rule: '' },
+  C: { days: 90, rule: '' },
+};

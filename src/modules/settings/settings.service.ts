@@ -8,7 +8,7 @@ import { validate } from '../../lib/validate';
 import { ValidationError } from '../../lib/errors';
 import { isTimeZone } from '../../lib/i18n';
 import { createSettingsRepository } from './settings.repository';
-import { companySettingsPatchSchema, DEFAULT_COMPANY, type CompanySettings } from './settings.schemas';
+import { companySettingsPatchSchema, DEFAULT_COMPANY, DEFAULT_GRADES, gradeRulesSchema, type CompanySettings, type GradeRules } from './settings.schemas';
 
 const CACHE_MS = 5000;
 
@@ -32,6 +32,19 @@ export function createSettingsService(core: Core) {
   return {
     repo,
     company,
+    async grades(): Promise<GradeRules> {
+      return { ...DEFAULT_GRADES, ...(await repo.get<Partial<GradeRules>>('grades')) };
+    },
+    async updateGrades(actor: Actor, rules: GradeRules): Promise<GradeRules> {
+      requirePermission(actor, 'settings', 'update');
+      validate(gradeRulesSchema, rules);
+      return core.db.knex.transaction(async (trx) => {
+        const before = { ...DEFAULT_GRADES, ...(await repo.get<Partial<GradeRules>>('grades', trx)) };
+        await repo.set(trx, 'grades', rules, core.clock.now().toISOString(), actor.userId);
+        await core.audit.record(trx, actor, { action: 'update', recordType: 'settings', recordId: 'grades', changes: diff(before, rules) });
+        return rules;
+      });
+    },
     forgetCache(): void {
       cache = undefined;
     },

@@ -32,7 +32,8 @@ t.test('sessions are shared and revoked across processes', async (t) => {
   }
 
   const env = { KEHU_DATABASE_URL: db.databaseUrl, KEHU_DATA_DIR: db.dataDir };
-  const [a, b] = await Promise.all([startKehu(env), startKehu(env)]);
+  // Generous start-up time: two processes compiling TypeScript at once on a busy machine are slow to start.
+  const [a, b] = await Promise.all([startKehu(env, { timeoutMs: 60_000 }), startKehu(env, { timeoutMs: 60_000 })]);
   processes.push(a, b);
   t.not(a.port, b.port, 'two processes on two ports');
   t.not(a.proc.pid, b.proc.pid);

@@ -1,0 +1,1 @@
+export { createAttachmentsService, type AttachmentsService, type Attachment, ATTACHABLE, type Attachable } from './attachments.service';

@@ -60,7 +60,9 @@ export function createRowSerializer(knex: Knex, dialect: Dialect): RowSerializer
       const kind = tableKinds.get(key);
       if (value === null || value === undefined || !kind) out[key] = value ?? null;
       else if (kind === 'boolean') out[key] = value === true || value === 1;
-      else out[key] = typeof value === 'string' ? JSON.parse(value) : value;
+      // SQLite hands JSON back as text; pg has parsed it already (and a JSON string value is a
+      // string there, which must not be parsed twice).
+      else out[key] = dialect === 'sqlite' && typeof value === 'string' ? JSON.parse(value) : value;
     }
     return out as T;
   }

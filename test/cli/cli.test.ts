@@ -18,7 +18,7 @@ interface Run {
   stderr: string;
 }
 
-function kehu(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Run> {
+function kehu(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<Run> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -174,15 +174,24 @@ t.test('the kehu command line', async (t) => {
     t.equal(await login(email, password), 401, 'the old one no longer does');
   });
 
+  // The failures below change nothing, so they run side by side.
+  const failures = {
+    command: kehu(['frobnicate'], env),
+    option: kehu(['migrate', '--bogus'], env),
+    port: kehu(['migrate', '--status'], { ...env, KEHU_PORT: 'abc' }),
+    level: kehu(['migrate', '--status'], { ...env, KEHU_LOG_LEVEL: 'loud' }),
+  };
+  await Promise.allSettled(Object.values(failures));
+
   await t.test('an unknown command fails in one line', async (t) => {
-    const run = await kehu(['frobnicate'], env);
+    const run = await failures.command;
     t.not(run.code, 0);
     t.match(oneLine(t, run, 'unknown command'), /frobnicate/);
     t.equal(run.stdout, '');
   });
 
   await t.test('an unknown option fails in one line', async (t) => {
-    const run = await kehu(['migrate', '--bogus'], env);
+    const run = await failures.option;
     t.not(run.code, 0);
     t.match(oneLine(t, run, 'unknown option'), /--bogus/);
     t.equal(run.stdout, '');
@@ -190,14 +199,14 @@ t.test('the kehu command line', async (t) => {
   });
 
   await t.test('a bad config value names the key and its variable', async (t) => {
-    const port = await kehu(['migrate', '--status'], { ...env, KEHU_PORT: 'abc' });
+    const port = await failures.port;
     t.equal(port.code, 1);
     t.match(port.stderr, /\bport\b/);
     t.match(port.stderr, /KEHU_PORT/);
     t.notMatch(port.stderr, /^\s+at /m, 'no stack trace');
     t.equal(port.stdout, '', 'nothing ran');
 
-    const level = await kehu(['migrate', '--status'], { ...env, KEHU_LOG_LEVEL: 'loud' });
+    const level = await failures.level;
     t.equal(level.code, 1);
     t.match(level.stderr, /logLevel/);
     t.match(level.stderr, /KEHU_LOG_LEVEL/);

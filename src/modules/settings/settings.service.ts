@@ -17,7 +17,7 @@ export function checkTimeZone(tz: string): void {
 }
 
 export function createSettingsService(core: Core) {
-  const repo = createSettingsRepository(core.db.knex);
+  const repo = createSettingsRepository(core.db.knex, core.db.rows);
   let cache: { value: CompanySettings; at: number } | undefined;
 
   async function company(): Promise<CompanySettings> {

@@ -187,7 +187,12 @@ export function applySortAndCursor(qb: Knex.QueryBuilder, spec: ListSpec, query:
       });
     }
   }
-  if (sort.column !== id) qb.orderByRaw(`?? ${dir} nulls last`, [sort.column]);
+  // "nulls last" only where NULLs can occur: on a NOT NULL column it would stop both databases
+  // from reading the order straight off an index.
+  if (sort.column !== id) {
+    if (sort.nullable) qb.orderByRaw(`?? ${dir} nulls last`, [sort.column]);
+    else qb.orderBy(sort.column, dir);
+  }
   qb.orderBy(id, dir);
   const limit = Math.min(query.limit ?? 50, spec.maxLimit ?? 200);
   qb.limit(limit + 1);

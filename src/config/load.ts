@@ -118,7 +118,7 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; overrides?: JsonO
       const where = configKeys().some((k) => k.key === key) ? ` (environment ${envNameFor(key)})` : '';
       return `config key "${key}"${where} ${e.message}${allowed}`;
     });
-    throw new ConfigError(`invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
+    throw new ConfigError(`invalid configuration: ${[...new Set(lines)].join('; ')}`);
   }
   const config = merged as unknown as Config;
   config.dataDir = path.resolve(config.dataDir);

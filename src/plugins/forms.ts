@@ -4,14 +4,18 @@ import type { FastifyReply } from 'fastify';
 import { ConflictError, ValidationError, type FieldErrors } from '../lib/errors';
 import { t, type Locale } from '../lib/i18n';
 
-/** A form body schema: each named field a string (or a list of strings for multi-selects). */
-export function formSchema(fields: string[], lists: string[] = []): object {
+/**
+ * A form body schema: each named field a string (or a list of strings for multi-selects). `long`
+ * fields (notes, a record's content) may be longer than the usual 5000 characters.
+ */
+export function formSchema(fields: string[], lists: string[] = [], long: string[] = []): object {
   const str = { type: 'string', maxLength: 5000 };
   return {
     type: 'object',
     additionalProperties: false,
     properties: {
       ...Object.fromEntries(fields.map((f) => [f, str])),
+      ...Object.fromEntries(long.map((f) => [f, { type: 'string', maxLength: 100_000 }])),
       ...Object.fromEntries(lists.map((f) => [f, { anyOf: [str, { type: 'array', items: str, maxItems: 100 }] }])),
     },
   };
@@ -41,9 +45,11 @@ export function localizeFields(locale: Locale, fields: FieldErrors): Record<stri
 
 /**
  * Runs a form action; on a validation or conflict error re-renders `view` with the input kept and
- * the messages shown (400/409), so nothing the user typed is lost. Other errors propagate.
+ * the messages shown (400/409), so nothing the user typed is lost. Other errors propagate. A form
+ * with its own answer to a conflict (a duplicate warning, both versions side by side) passes
+ * `onConflict`.
  */
-export async function handleForm(reply: FastifyReply, view: string, data: Record<string, unknown>, action: () => Promise<void>): Promise<void> {
+export async function handleForm(reply: FastifyReply, view: string, data: Record<string, unknown>, action: () => Promise<void>, onConflict?: (err: ConflictError) => Promise<void>): Promise<void> {
   try {
     await action();
   } catch (err) {
@@ -51,6 +57,10 @@ export async function handleForm(reply: FastifyReply, view: string, data: Record
     if (err instanceof ValidationError) {
       const errors = localizeFields(locale, err.fields);
       await reply.code(400).page(view, { ...data, errors, formError: Object.keys(errors).length ? null : err.message });
+      return;
+    }
+    if (err instanceof ConflictError && onConflict) {
+      await onConflict(err);
       return;
     }
     if (err instanceof ConflictError) {

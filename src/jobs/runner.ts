@@ -79,7 +79,11 @@ export function createJobRunner(deps: { knex: Knex; clock: Clock; log: FastifyBa
   }
 
   async function execute(job: RegisteredJob, slot: string): Promise<JobRun | null> {
-    const runId = await claim(job, slot);
+    // On SQLite a second process racing for the same slot meets the write lock: it lost the race.
+    const runId = await claim(job, slot).catch((err: { code?: string }) => {
+      if (err.code === 'SQLITE_BUSY') return null;
+      throw err;
+    });
     if (runId === null) return null;
     const heartbeat = setInterval(() => {
       knex('job_runs').where({ id: runId }).update({ heartbeat_at: clock.now().toISOString() }).catch(() => undefined);

@@ -24,7 +24,10 @@ export async function startKehu(env: Record<string, string>, options: { timeoutM
   let out = '';
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Kehu did not start within ${options.timeoutMs ?? 20000} ms:\n${out}`)), options.timeoutMs ?? 20000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL'); // never leave an orphan behind a failed start
+      reject(new Error(`Kehu did not start within ${options.timeoutMs ?? 60000} ms:\n${out}`));
+    }, options.timeoutMs ?? 60000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = /"port":(\d+),"startupMs"/.exec(out);

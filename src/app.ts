@@ -50,6 +50,15 @@ import attachmentsApi from './modules/attachments/attachments.api';
 import savedViewsApi from './modules/saved-views/saved-views.api';
 import setupPages from './modules/setup/setup.pages';
 import homePages from './modules/home/home.pages';
+import companiesPages from './modules/companies/companies.pages';
+import contactsPages from './modules/contacts/contacts.pages';
+import activitiesPages from './modules/activities/activities.pages';
+import tasksPages from './modules/tasks/tasks.pages';
+import searchPages from './modules/search/search.pages';
+import notificationsPages from './modules/notifications/notifications.pages';
+import tagsPages from './modules/tags/tags.pages';
+import attachmentsPages from './modules/attachments/attachments.pages';
+import savedViewsPages from './modules/saved-views/saved-views.pages';
 
 export interface AppOptions {
   config: Config;
@@ -95,9 +104,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       querystringParser: (str: string) => qs.parse(str, { depth: 3, arrayLimit: 100, parameterLimit: 200 }),
     },
     return503OnClosing: true,
+    // One line per request (written when it completes); "incoming request" lines only at debug.
+    disableRequestLogging: true,
     forceCloseConnections: 'idle',
   });
   app.setValidatorCompiler(validatorCompiler());
+  app.addHook('onRequest', async (req) => {
+    req.log.debug({ req }, 'incoming request');
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ req, res: reply, responseTime: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
+  });
 
   const core: Core = { config, db, clock, audit: createAuditWriter(clock), log: app.log };
   const services = createServices(core);
@@ -128,6 +145,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(teamsPages);
   await app.register(settingsPages);
   await app.register(jobsPages);
+  await app.register(companiesPages);
+  await app.register(contactsPages);
+  await app.register(activitiesPages);
+  await app.register(tasksPages);
+  await app.register(searchPages);
+  await app.register(notificationsPages);
+  await app.register(tagsPages);
+  await app.register(attachmentsPages);
+  await app.register(savedViewsPages);
   await app.register(async (api) => {
     await api.register(authApi);
     await api.register(usersApi);

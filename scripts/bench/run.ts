@@ -53,35 +53,41 @@ Scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
 
 // ---- build ----------------------------------------------------------------------------------------
 
-function newestSourceIsBuilt(): string | null {
-  const stale: string[] = [];
+/** tsc's build-info file for `npm run build`: its time is when dist/ was last built. */
+const BUILD_INFO = path.join(REPO, 'dist', '.tsbuildinfo-build');
+
+/** Why dist/ needs a build (sources newer than the last build, or outputs missing), or null. */
+function staleReason(): string | null {
+  if (!fs.existsSync(KEHU_MAIN) || !fs.existsSync(CEILING_MAIN) || !fs.existsSync(BUILD_INFO)) return 'dist/ is incomplete';
+  const built = fs.statSync(BUILD_INFO).mtimeMs;
+  const newer: string[] = [];
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
-        const out = path.join(REPO, 'dist', path.relative(REPO, full).replace(/\.ts$/, '.js'));
-        if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(full).mtimeMs) stale.push(path.relative(REPO, full));
-      }
+      else if (entry.name.endsWith('.ts') && fs.statSync(full).mtimeMs > built) newer.push(path.relative(REPO, full));
     }
   };
   walk(path.join(REPO, 'src'));
   walk(path.join(REPO, 'scripts', 'bench'));
-  return stale.length ? `${stale.length} file(s) newer than dist/, e.g. ${stale.slice(0, 3).join(', ')}` : null;
+  return newer.length ? `${newer.length} source file(s) newer than the last build, e.g. ${newer.slice(0, 3).join(', ')}` : null;
 }
 
 function ensureBuilt(skip: boolean): void {
-  const reason = newestSourceIsBuilt();
-  if (!reason && fs.existsSync(KEHU_MAIN) && fs.existsSync(CEILING_MAIN)) return;
+  const reason = staleReason();
+  if (!reason) return;
   if (skip) {
-    console.log(`warning: dist/ is stale (${reason}); --no-build given, running it anyway`);
+    console.log(`warning: ${reason}; --no-build given, running dist/ as it is`);
     return;
   }
-  console.log(`building (${reason ?? 'dist/ incomplete'}): npm run build`);
+  console.log(`building (${reason}): npm run build`);
+  const started = Date.now();
   const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
+  // tsc leaves unchanged outputs (and sometimes its build info) alone: mark the build time itself.
+  if (fs.existsSync(BUILD_INFO)) fs.utimesSync(BUILD_INFO, new Date(started), new Date(started));
   if (r.status === 0) return;
   // tsc still writes its output when it reports type errors; run that, but say so.
-  if (fs.existsSync(KEHU_MAIN) && fs.existsSync(CEILING_MAIN) && !newestSourceIsBuilt()) console.log('warning: npm run build reported errors (see above); dist/ was written anyway and is what runs');
+  if (fs.existsSync(KEHU_MAIN) && fs.existsSync(CEILING_MAIN)) console.log('warning: npm run build reported type errors (above); tsc wrote dist/ anyway and that is what runs');
   else throw new Error('npm run build failed');
 }
 

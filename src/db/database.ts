@@ -40,6 +40,25 @@ export function describeDatabase(config: Config): string {
   return dialect === 'sqlite' ? `sqlite:${target}` : target.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
+/**
+ * Knex prepares every query's statement anew; on the hot paths that costs as much as running it.
+ * Knex builds identical SQL text for identical query shapes, so a statement cache keyed by the
+ * text lets better-sqlite3 reuse them (statements are run synchronously, never shared mid-use).
+ */
+function cachePreparedStatements(conn: { prepare(sql: string): unknown }): void {
+  const prepare = conn.prepare.bind(conn);
+  const cache = new Map<string, unknown>();
+  conn.prepare = (sql: string) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = prepare(sql);
+      if (cache.size >= 2000) cache.clear();
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+}
+
 export function knexConfigFor(config: Config): { dialect: Dialect; knexConfig: Knex.Config; sqliteFile?: string } {
   const { dialect, target } = resolveDatabaseUrl(config);
   if (dialect === 'sqlite') {
@@ -55,8 +74,9 @@ export function knexConfigFor(config: Config): { dialect: Dialect; knexConfig: K
         pool: {
           min: 1,
           max: 1,
-          afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          afterCreate(conn: { pragma(sql: string): unknown; prepare(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
             try {
+              cachePreparedStatements(conn);
               conn.pragma('journal_mode = WAL');
               // A CRM writes little; an acknowledged write must survive a power cut.
               conn.pragma('synchronous = FULL');

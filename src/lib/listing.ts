@@ -130,6 +130,11 @@ export function applyFilters(qb: Knex.QueryBuilder, spec: ListSpec, filter: List
     const ops = typeof cond === 'string' ? { eq: cond } : cond;
     for (const [op, raw] of Object.entries(ops) as Array<[Operator, string]>) {
       const cast = (v: string) => castValue(f, v, `filter.${name}`);
+      // A filter that is not a plain column comparison (a tag, "no contact for N days") applies itself.
+      if (f.apply) {
+        f.apply(qb, op, raw);
+        continue;
+      }
       switch (op) {
         case 'eq': qb.where(f.column, cast(raw)); break;
         case 'ne': qb.where((w) => w.whereNot(f.column, cast(raw)).orWhereNull(f.column)); break;

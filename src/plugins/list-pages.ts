@@ -36,11 +36,10 @@ export async function pruneEmptyQuery(req: FastifyRequest): Promise<void> {
   req.query = (prune(req.query) ?? {}) as typeof req.query;
 }
 
-/** The querystring schema of a list page: the API's list contract plus columns and notices. */
-export function pageQuerySchema(spec: ListSpec, notices: readonly string[], extra: Record<string, object> = {}): object {
+/** The querystring schema of a list page: the API's list contract plus columns (and `extra`: notices). */
+export function pageQuerySchema(spec: ListSpec, extra: Record<string, object> = {}): object {
   return listQuerySchema(spec, {
     columns: { anyOf: [{ type: 'string', maxLength: 500 }, { type: 'array', items: { type: 'string', maxLength: 50 }, maxItems: 30 }] },
-    notice: { type: 'string', enum: notices },
     ...extra,
   });
 }
@@ -97,8 +96,9 @@ export function canonicalQuery(query: PageQuery, spec: ListSpec, columns: string
   return out;
 }
 
+/** A querystring people can read: filter[grade]=A&columns=name,phone (brackets and commas as is). */
 export function toQuerystring(query: Record<string, unknown>): string {
-  return qs.stringify(query, { encodeValuesOnly: true });
+  return qs.stringify(query, { encodeValuesOnly: true, encoder: (str: string) => encodeURIComponent(str).replace(/%2C/gi, ',') });
 }
 
 export interface SortHeader {
@@ -113,7 +113,7 @@ export function sortHeader(path: string, canonical: Record<string, unknown>, spe
   const now = current ?? spec.defaultSort;
   const active = now === sortKey || now === `-${sortKey}`;
   const next = now === sortKey ? `-${sortKey}` : sortKey;
-  const query = { ...canonical, sort: next };
+  const query: Record<string, unknown> = { ...canonical, sort: next };
   if (next === spec.defaultSort) delete query.sort;
   return { href: `${path}?${toQuerystring(query)}`, direction: active ? (now.startsWith('-') ? 'descending' : 'ascending') : null };
 }
@@ -129,4 +129,9 @@ export function filterValue(query: PageQuery, name: string, op?: Operator): stri
 /** A querystring (a saved view, the list to return to) reduced to text safe after "?". */
 export function safeQuerystring(value: unknown): string {
   return typeof value === 'string' ? value.replace(/^\?/, '').replace(/[\r\n#]/g, '').slice(0, 2000) : '';
+}
+
+/** Where to go back to after a page action: a path on this site only. */
+export function safeBack(value: unknown, fallback: string): string {
+  return typeof value === 'string' && /^\/(?!\/)[^\s\\]*$/.test(value) ? value : fallback;
 }

@@ -34,6 +34,7 @@ export function createHandlebars(): typeof Handlebars {
   hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
   hbs.registerHelper('includes', (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
   hbs.registerHelper('json', (value: unknown) => JSON.stringify(value));
+  hbs.registerHelper('array', (...args: unknown[]) => args.slice(0, -1));
   return hbs;
 }
 
@@ -57,6 +58,8 @@ export default fp(async (app) => {
     const req = this.request;
     const actor = req.actor;
     const can = (p: Permission) => Boolean(actor && allows(actor, p));
+    // The bell's count: one indexed count per page for a signed-in user, nothing otherwise.
+    const unread = actor?.userId ? await this.server.services.notifications.unreadCount(actor) : 0;
     const context = {
       ...data,
       locale: req.locale,
@@ -69,8 +72,14 @@ export default fp(async (app) => {
       version: packageJson.version,
       csrfToken: this.generateCsrf({ userInfo: csrfUserInfo(req) }),
       path: req.url.split('?')[0],
+      unread,
       nav: actor
         ? {
+            companies: can('companies.read'),
+            contacts: can('contacts.read'),
+            activities: can('activities.read'),
+            tasks: can('tasks.read'),
+            search: can('companies.read') || can('contacts.read'),
             users: can('users.read') && can('users.update'),
             teams: can('teams.update'),
             jobs: can('jobs.read'),

@@ -7,6 +7,11 @@ import t, { type Test } from 'tap';
 import { BUILTIN_ROLE_KEYS } from '../../src/access/catalog';
 import { SYSTEM_ACTOR_BASE } from '../../src/access/scope';
 import { LOCALES } from '../../src/lib/i18n';
+import { ACTIVITY_TYPES, PRIORITIES, SIZE_BANDS, SOURCES } from '../../src/modules/records/record-fields';
+import { COMPANY_LABELS } from '../../src/modules/companies/companies.pages';
+import { CONTACT_LABELS } from '../../src/modules/contacts/contacts.pages';
+import { ACTIVITY_LABELS } from '../../src/modules/activities/activities.pages';
+import { TASK_LABELS } from '../../src/modules/tasks/tasks.pages';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -99,6 +104,17 @@ const VALUE_SETS: Record<string, string[]> = {
   'locales.': ['zh-CN', 'en'],
   'jobs.status_': ['running', 'succeeded', 'failed', 'skipped'],
   'auth.link_': ['invite', 'reset'],
+  // Customer records: the field vocabularies and each page's field labels, from the code itself.
+  'customers.sources.': [...SOURCES],
+  'customers.size_bands.': [...SIZE_BANDS],
+  'activities.types.': [...ACTIVITY_TYPES],
+  'tasks.priorities.': [...PRIORITIES],
+  'companies.fields.': COMPANY_LABELS,
+  'contacts.fields.': CONTACT_LABELS,
+  'activities.fields.': ACTIVITY_LABELS,
+  'tasks.fields.': TASK_LABELS,
+  // Why a record looks like a duplicate: the fields each findDuplicates compares.
+  'customers.matched.': ['name', 'phone', 'mobile', 'email'],
 };
 
 /** Every notice value a page route accepts: `notice: { ..., enum: [...] }` in src/**\/*.pages.ts. */

@@ -14,11 +14,11 @@ t.setTimeout(300_000);
 const START_TIMEOUT = 60_000;
 
 /** A fresh database and a Kehu process on it, both gone when the test ends. */
-async function kehuOnFreshDatabase(t: Test): Promise<{ kehu: KehuProcess; db: TestDatabase }> {
+async function kehuOnFreshDatabase(t: Test, extraEnv: Record<string, string> = {}): Promise<{ kehu: KehuProcess; db: TestDatabase }> {
   const db = await createTestDatabase();
   let kehu: KehuProcess;
   try {
-    kehu = await startKehu({ KEHU_DATA_DIR: db.dataDir, KEHU_DATABASE_URL: db.databaseUrl }, { timeoutMs: START_TIMEOUT });
+    kehu = await startKehu({ KEHU_DATA_DIR: db.dataDir, KEHU_DATABASE_URL: db.databaseUrl, ...extraEnv }, { timeoutMs: START_TIMEOUT });
   } catch (err) {
     await db.drop();
     throw err;
@@ -90,7 +90,8 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = 30_00
 }
 
 t.test('SIGTERM lets an in-flight request finish, then the process exits 0', async (t) => {
-  const { kehu } = await kehuOnFreshDatabase(t);
+  // At debug level the server also logs each request as it arrives: the signal that it is in flight.
+  const { kehu } = await kehuOnFreshDatabase(t, { KEHU_LOG_LEVEL: 'debug' });
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => kehu.proc.once('exit', (code, signal) => resolve({ code, signal })));
   const body = JSON.stringify({ email: 'nobody@example.com', password: 'Not-the-password-1' });
   const half = Math.floor(body.length / 2);

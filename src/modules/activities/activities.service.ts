@@ -11,7 +11,7 @@ import { moveOnTimeline, setParents } from '../records/links';
 import { resolveOwner } from '../records/ownership';
 import { resolveParents, touchLastContact, type ParentInput } from '../records/parents';
 import { toStoredTime } from '../records/record-fields';
-import { checkVersion, requireAction } from '../records/scoped';
+import { checkVersion, requireAction, updateAtVersion } from '../records/scoped';
 import type { TasksService } from '../tasks';
 import { ACTIVITY_AUDIT_FIELDS, ACTIVITY_COLUMNS, activitiesListSpec, activityCreateSchema, activityUpdateSchema } from './activities.schemas';
 
@@ -91,12 +91,12 @@ export function createActivitiesService(core: Core, deps: { tasks: TasksService 
         await requireAction(trx, actor, 'activities', 'update', id);
         checkVersion(before, patch.version, before);
         const now = core.clock.now().toISOString();
-        const changes: Record<string, unknown> = { updated_at: now, updated_by: actor.userId, version: before.version + 1 };
+        const changes: Record<string, unknown> = { updated_at: now, updated_by: actor.userId };
         for (const f of ['type', 'subject', 'content', 'outcome', 'next_step'] as const) if (patch[f] !== undefined) changes[f] = patch[f];
         if (patch.occurred_at !== undefined) changes.occurred_at = toStoredTime(patch.occurred_at);
         if (patch.next_step_at !== undefined) changes.next_step_at = toStoredTime(patch.next_step_at);
         if (patch.owner_id !== undefined && patch.owner_id !== before.owner_id) Object.assign(changes, await resolveOwner(trx, actor, 'activities', patch.owner_id, before.owner_id));
-        await trx('activities').where({ id }).update(changes);
+        await updateAtVersion(trx, 'activities', id, before.version, changes);
         const at = (changes.occurred_at as string) ?? (before.occurred_at as string);
         if (patch.company_id !== undefined || patch.contact_ids !== undefined) {
           const parents = await resolveParents(trx, actor, patch);
@@ -116,7 +116,7 @@ export function createActivitiesService(core: Core, deps: { tasks: TasksService 
         const before = await reader.load(trx, actor, id);
         await requireAction(trx, actor, 'activities', 'delete', id);
         const now = core.clock.now().toISOString();
-        await trx('activities').where({ id }).update({ deleted_at: now, deleted_by: actor.userId, updated_at: now, version: before.version + 1 });
+        await updateAtVersion(trx, 'activities', id, before.version, { deleted_at: now, deleted_by: actor.userId, updated_at: now });
         await core.audit.record(trx, actor, { action: 'delete', recordType: 'activities', recordId: id });
       });
     },

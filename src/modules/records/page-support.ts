@@ -2,13 +2,13 @@
 // for the enum fields, lookups of people, teams, tags and record names through the services, and
 // the way a form's text becomes a service input and back (including re-applying one's changes on
 // top of a version someone else saved meanwhile).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../access/scope';
 import { can } from '../../access/scope';
 import { NotFoundError } from '../../lib/errors';
 import { t, type Locale } from '../../lib/i18n';
 import { utcToZoned, zonedToUtc } from '../../lib/time';
-import { listField } from '../../plugins/forms';
+import { handleForm, listField } from '../../plugins/forms';
 import { ACTIVITY_TYPES, GRADES, PRIORITIES, SIZE_BANDS, SOURCES } from './record-fields';
 import type { Ref } from './links';
 
@@ -28,13 +28,18 @@ export function labelOf(choices: Choice[], value: unknown): string {
   return choices.find((c) => c.value === value)?.label ?? String(value);
 }
 
+/** A file size for people: 812 B, 45 KB, 3.2 MB. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1048576) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1048576).toFixed(1)} MB`;
+}
+
 /** Choices with the current value marked, for a <select>. */
 export function selectOptions(choices: Choice[], value: unknown): Array<Choice & { selected: boolean }> {
   const v = value === null || value === undefined ? '' : String(value);
   return choices.map((c) => ({ ...c, selected: c.value === v }));
 }
-
-export const PAGE_REF_TYPES = { companies: 'companies', contacts: 'contacts' } as const;
 
 /** Lookups a page needs, each loaded at most once per request, always through the services. */
 export function pageLookups(app: FastifyInstance, req: FastifyRequest) {
@@ -209,6 +214,12 @@ function same(a: string | string[] | undefined, b: string | string[] | undefined
   return norm(a) === norm(b);
 }
 
+/** The fields the user changed since the form was opened (all of them without the opened copy). */
+export function changedSince(fields: FieldDef[], typed: FormValues, base: FormValues | null): FormValues {
+  if (!base) return typed;
+  return Object.fromEntries(fields.filter((f) => f.key in typed && !same(typed[f.key], base[f.key])).map((f) => [f.key, typed[f.key]]));
+}
+
 export interface ConflictRow {
   key: string;
   label: string;
@@ -273,4 +284,51 @@ export function valueShower(locale: Locale, lookups: PageLookups, fields: FieldD
     if (f?.kind === 'datetime') return value.replace('T', ' ');
     return value;
   };
+}
+
+export interface EditFormOptions {
+  view: string;
+  fields: FieldDef[];
+  choices: Record<string, Choice[]>;
+  label(key: string): string;
+  lookups: PageLookups;
+  /** The form's data for these values; `extra` carries the version, the opened copy and, on a conflict, the current record. */
+  formData(values: FormValues, extra: Record<string, unknown>): Promise<Record<string, unknown>>;
+  update(input: Record<string, unknown>, version: number): Promise<unknown>;
+  /** Where to go once saved. */
+  done: string;
+}
+
+/**
+ * Saves an edit form: only the fields the user changed are sent, with the version the form was
+ * opened at. When someone saved in between (409), the page shows both versions side by side and
+ * the form again, with the user's changes re-applied on top of the current version and that
+ * version's number: saving it then is a deliberate choice, never a silent overwrite.
+ */
+export async function saveEditForm(req: FastifyRequest, reply: FastifyReply, o: EditFormOptions): Promise<void> {
+  const body = req.body as Record<string, unknown>;
+  const tz = req.company.timezone;
+  const typed = valuesFromBody(o.fields, body);
+  const base = parseBase(body._base);
+  const data = await o.formData(typed, { version: body.version, base: String(body._base ?? '') });
+  await handleForm(reply, o.view, data, async () => {
+    const changes = changedSince(o.fields, typed, base);
+    if (Object.keys(changes).length) await o.update(inputFromValues(o.fields, changes, tz, 'update'), Number(body.version));
+    await reply.redirect(o.done, 303);
+  }, async (err) => {
+    if (!err.current || typeof err.current !== 'object' || !('version' in err.current)) throw err;
+    const current = err.current as Record<string, unknown> & { version: number; updated_by?: number | null; updated_at?: string };
+    const currentValues = valuesFromRecord(o.fields, current, tz);
+    const merged = reapply(o.fields, typed, base, currentValues);
+    const show = valueShower(req.locale, o.lookups, o.fields, o.choices);
+    await reply.code(409).page(o.view, {
+      ...(await o.formData(merged.values, { record: current, version: current.version, base: JSON.stringify(currentValues) })),
+      conflict: {
+        rows: await conflictRows(o.fields, typed, base, currentValues, o.label, show),
+        changed: merged.changed.map(o.label),
+        updatedBy: await o.lookups.userName(current.updated_by),
+        updatedAt: current.updated_at,
+      },
+    });
+  });
 }

@@ -10,7 +10,7 @@ import { applyFilters, applySortAndCursor, finishPage, type ListQuery, type List
 import { validate } from '../../lib/validate';
 import { DAY } from '../../lib/time';
 import { resolveOwner } from './ownership';
-import { checkVersion, findInScope, requireAction } from './scoped';
+import { checkVersion, findInScope, requireAction, updateAtVersion } from './scoped';
 import { addTags, mergeTags, removeTags, setTags, tagsOf, type TagRef } from './tagging';
 import { indexNames, unindex } from './search-index';
 import { repointParent, type ParentType } from './links';
@@ -156,7 +156,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         await cfg.check?.(trx, actor, changes);
         if (owner_id !== undefined && owner_id !== before.owner_id) Object.assign(changes, await resolveOwner(trx, actor, type, owner_id, before.owner_id));
         const now = core.clock.now().toISOString();
-        await trx(type).where({ id }).update({ ...changes, updated_at: now, updated_by: actor.userId, version: before.version + 1 });
+        await updateAtVersion(trx, type, id, before.version, { ...changes, updated_at: now, updated_by: actor.userId });
         if (tag_ids) await setTags(trx, type, id, tag_ids);
         const after = await load(trx, actor, id).catch(async (err) => {
           // Handing a record to someone else can take it out of the actor's sight; read it unscoped.
@@ -176,7 +176,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         const before = await load(trx, actor, id);
         await requireAction(trx, actor, type, 'delete', id);
         const now = core.clock.now().toISOString();
-        await trx(type).where({ id }).update({ deleted_at: now, deleted_by: actor.userId, updated_at: now, updated_by: actor.userId, version: before.version + 1 });
+        await updateAtVersion(trx, type, id, before.version, { deleted_at: now, deleted_by: actor.userId, updated_at: now, updated_by: actor.userId });
         await unindex(trx, type, id);
         await core.audit.record(trx, actor, { action: 'delete', recordType: type, recordId: id });
       });
@@ -190,7 +190,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         if (!before.deleted_at) throw new ConflictError('the record is not in the trash');
         await requireAction(trx, actor, type, 'delete', id);
         const now = core.clock.now().toISOString();
-        await trx(type).where({ id }).update({ deleted_at: null, deleted_by: null, updated_at: now, updated_by: actor.userId, version: before.version + 1 });
+        await updateAtVersion(trx, type, id, before.version, { deleted_at: null, deleted_by: null, updated_at: now, updated_by: actor.userId });
         const after = await load(trx, actor, id);
         await indexNames(trx, type, id, cfg.searchNames(after));
         await core.audit.record(trx, actor, { action: 'restore', recordType: type, recordId: id });
@@ -239,11 +239,11 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         for (const field of cfg.auditFields) if ((keep[field] === null || keep[field] === '') && other[field] !== null && !(field in pick)) taken[field] = other[field];
         const now = core.clock.now().toISOString();
         const lastContact = [keep.last_contact_at, other.last_contact_at].filter(Boolean).sort().pop() ?? null;
-        await trx(type).where({ id: keepId }).update({ ...taken, ...cfg.derive(taken), last_contact_at: lastContact, updated_at: now, updated_by: actor.userId, version: keep.version + 1 });
+        await updateAtVersion(trx, type, keepId, keep.version, { ...taken, ...cfg.derive(taken), last_contact_at: lastContact, updated_at: now, updated_by: actor.userId });
         await repointParent(trx, type, mergeId, keepId);
         await mergeTags(trx, type, mergeId, keepId);
         await cfg.mergeChildren?.(trx, mergeId, keepId);
-        await trx(type).where({ id: mergeId }).update({ deleted_at: now, deleted_by: actor.userId, updated_at: now, updated_by: actor.userId, version: other.version + 1 });
+        await updateAtVersion(trx, type, mergeId, other.version, { deleted_at: now, deleted_by: actor.userId, updated_at: now, updated_by: actor.userId });
         await unindex(trx, type, mergeId);
         const after = await load(trx, actor, keepId);
         await indexNames(trx, type, keepId, cfg.searchNames(after));
@@ -266,17 +266,17 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
           if (input.action === 'assign') {
             if (!input.owner_id) throw ValidationError.field('owner_id', 'required', 'is required to assign');
             const owner = await resolveOwner(trx, actor, type, input.owner_id, before.owner_id);
-            await trx(type).where({ id }).update({ ...owner, updated_at: now, updated_by: actor.userId, version: before.version + 1 });
+            await updateAtVersion(trx, type, id, before.version, { ...owner, updated_at: now, updated_by: actor.userId });
             await core.audit.record(trx, actor, { action: 'assign', recordType: type, recordId: id, changes: diff({ owner_id: before.owner_id }, { owner_id: owner.owner_id }) });
           } else if (input.action === 'delete') {
-            await trx(type).where({ id }).update({ deleted_at: now, deleted_by: actor.userId, updated_at: now, updated_by: actor.userId, version: before.version + 1 });
+            await updateAtVersion(trx, type, id, before.version, { deleted_at: now, deleted_by: actor.userId, updated_at: now, updated_by: actor.userId });
             await unindex(trx, type, id);
             await core.audit.record(trx, actor, { action: 'delete', recordType: type, recordId: id });
           } else {
             if (!input.tag_id) throw ValidationError.field('tag_id', 'required', 'is required for tagging');
             if (input.action === 'add_tag') await addTags(trx, type, [id], input.tag_id);
             else await removeTags(trx, type, [id], input.tag_id);
-            await trx(type).where({ id }).update({ updated_at: now, updated_by: actor.userId, version: before.version + 1 });
+            await updateAtVersion(trx, type, id, before.version, { updated_at: now, updated_by: actor.userId });
             const tagIds = before.tags.map((t) => t.id);
             const after = input.action === 'add_tag' ? [...new Set([...tagIds, input.tag_id])] : tagIds.filter((t) => t !== input.tag_id);
             await core.audit.record(trx, actor, { action: 'update', recordType: type, recordId: id, changes: diff({ tag_ids: tagIds }, { tag_ids: after }) });

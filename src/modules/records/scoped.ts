@@ -22,3 +22,12 @@ export async function requireAction(db: Knex, actor: Actor, type: Resource, acti
 export function checkVersion(current: { version: number }, version: number, currentForClient: unknown): void {
   if (current.version !== version) throw new ConflictError('someone else changed this record since you opened it', currentForClient);
 }
+
+/**
+ * Writes a change only if the row is still at the version it was read at, so two concurrent
+ * writers based on the same version cannot both win (Postgres' READ COMMITTED would let them).
+ */
+export async function updateAtVersion(db: Knex, table: string, id: number, version: number, changes: Record<string, unknown>): Promise<void> {
+  const updated = await db(table).where({ id, version }).update({ ...changes, version: version + 1 });
+  if (updated !== 1) throw new ConflictError('someone else changed this record at the same moment; reload and try again', await db(table).where({ id }).first());
+}

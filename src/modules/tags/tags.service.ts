@@ -6,6 +6,7 @@ import { diff } from '../../audit/writer';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors';
 import { fold, sortKey } from '../../lib/text';
 import { validate } from '../../lib/validate';
+import { updateAtVersion } from '../records/scoped';
 
 export const tagSchema = {
   type: 'object',
@@ -62,10 +63,10 @@ export function createTagsService(core: Core) {
         const before = await trx('tags').where({ id }).first('id', 'name', 'color', 'version');
         if (!before) throw new NotFoundError('tag');
         if (before.version !== patch.version) throw new ConflictError('the tag was changed by someone else', before);
-        const changes: Record<string, unknown> = { updated_at: core.clock.now().toISOString(), updated_by: actor.userId, version: before.version + 1 };
+        const changes: Record<string, unknown> = { updated_at: core.clock.now().toISOString(), updated_by: actor.userId };
         if (patch.name) Object.assign(changes, { name: patch.name.trim(), name_key: fold(patch.name), name_sort: sortKey(patch.name) });
         if (patch.color) changes.color = patch.color;
-        await trx('tags').where({ id }).update(changes);
+        await updateAtVersion(trx, 'tags', id, before.version, changes);
         const after = await trx('tags').where({ id }).first('id', 'name', 'color', 'version');
         await core.audit.record(trx, actor, { action: 'update', recordType: 'tags', recordId: id, changes: diff(before, after) });
         return { ...after, usage: 0 };

@@ -11,7 +11,7 @@ import { setParents } from '../records/links';
 import { resolveOwner } from '../records/ownership';
 import { resolveParents, type ParentInput } from '../records/parents';
 import { toStoredTime } from '../records/record-fields';
-import { checkVersion, requireAction } from '../records/scoped';
+import { checkVersion, requireAction, updateAtVersion } from '../records/scoped';
 import { TASK_AUDIT_FIELDS, TASK_COLUMNS, taskCreateSchema, taskUpdateSchema, tasksListSpec } from './tasks.schemas';
 
 export interface TaskInput extends ParentInput {
@@ -78,14 +78,14 @@ export function createTasksService(core: Core) {
         await requireAction(trx, actor, 'tasks', 'update', id);
         checkVersion(before, patch.version, before);
         const now = core.clock.now().toISOString();
-        const changes: Record<string, unknown> = { updated_at: now, updated_by: actor.userId, version: before.version + 1 };
+        const changes: Record<string, unknown> = { updated_at: now, updated_by: actor.userId };
         if (patch.title !== undefined) changes.title = patch.title.trim();
         if (patch.priority !== undefined) changes.priority = patch.priority;
         if (patch.due_at !== undefined) changes.due_at = toStoredTime(patch.due_at);
         if (patch.remind_at !== undefined) Object.assign(changes, { remind_at: toStoredTime(patch.remind_at), reminded_at: null });
         if (patch.done !== undefined) Object.assign(changes, patch.done ? { done_at: before.done_at ?? now, done_by: before.done_by ?? actor.userId } : { done_at: null, done_by: null });
         if (patch.owner_id !== undefined && patch.owner_id !== before.owner_id) Object.assign(changes, await resolveOwner(trx, actor, 'tasks', patch.owner_id, before.owner_id));
-        await trx('tasks').where({ id }).update(changes);
+        await updateAtVersion(trx, 'tasks', id, before.version, changes);
         if (patch.company_id !== undefined || patch.contact_ids !== undefined) {
           await setParents(trx, { type: 'tasks', id }, await resolveParents(trx, actor, patch), (changes.due_at as string) ?? (before.due_at as string) ?? (before.created_at as string));
         }
@@ -101,7 +101,7 @@ export function createTasksService(core: Core) {
         const before = await reader.load(trx, actor, id);
         await requireAction(trx, actor, 'tasks', 'delete', id);
         const now = core.clock.now().toISOString();
-        await trx('tasks').where({ id }).update({ deleted_at: now, deleted_by: actor.userId, updated_at: now, version: before.version + 1 });
+        await updateAtVersion(trx, 'tasks', id, before.version, { deleted_at: now, deleted_by: actor.userId, updated_at: now });
         await core.audit.record(trx, actor, { action: 'delete', recordType: 'tasks', recordId: id });
       });
     },

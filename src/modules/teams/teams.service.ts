@@ -7,6 +7,7 @@ import { diff } from '../../audit/writer';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
 import { sortKey } from '../../lib/text';
 import { validate } from '../../lib/validate';
+import { updateAtVersion } from '../records/scoped';
 import { teamCreateSchema, teamUpdateSchema, type Team, type TeamCreate, type TeamUpdate } from './teams.schemas';
 
 const COLUMNS = ['teams.id', 'teams.name', 'teams.parent_id', 'teams.path', 'teams.created_at', 'teams.updated_at', 'teams.version'];
@@ -68,7 +69,7 @@ export function createTeamsService(core: Core) {
         const before = await load(trx, id);
         if (before.version !== patch.version) throw new ConflictError('the team was changed by someone else', before);
         const now = core.clock.now().toISOString();
-        const changes: Record<string, unknown> = { updated_at: now, updated_by: actor.userId, version: before.version + 1 };
+        const changes: Record<string, unknown> = { updated_at: now, updated_by: actor.userId };
         if (patch.name !== undefined) Object.assign(changes, { name: patch.name.trim(), name_sort: sortKey(patch.name) });
         if (patch.parent_id !== undefined && patch.parent_id !== before.parent_id) {
           const base = await parentPath(trx, patch.parent_id);
@@ -80,7 +81,7 @@ export function createTeamsService(core: Core) {
             .update({ path: trx.raw('? || substr(path, ?)', [newPath, before.path.length + 1]) });
           changes.parent_id = patch.parent_id;
         }
-        await trx('teams').where({ id }).update(changes);
+        await updateAtVersion(trx, 'teams', id, before.version, changes);
         const after = await load(trx, id);
         await core.audit.record(trx, actor, { action: 'update', recordType: 'teams', recordId: id, changes: diff(before, { name: after.name, parent_id: after.parent_id }) });
         return { ...after, member_count: 0, depth: after.path.split('/').filter(Boolean).length - 1 };

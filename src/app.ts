@@ -17,6 +17,7 @@ import { createJobRunner } from './jobs/runner';
 import { registerCoreJobs } from './jobs/core-jobs';
 import { systemClock, type Clock } from './lib/time';
 import { ajvOptions } from './lib/validate';
+import { AppError } from './lib/errors';
 import { createServices } from './services';
 import type { Core } from './core';
 import errorsPlugin from './plugins/errors';
@@ -155,6 +156,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(attachmentsPages);
   await app.register(savedViewsPages);
   await app.register(async (api) => {
+    // The API speaks JSON: a form or text body is refused with 415 rather than half-understood
+    // (file uploads, multipart, are the one exception).
+    api.addHook('onRequest', async (req) => {
+      const type = req.headers['content-type'];
+      if (!type || type.startsWith('application/json')) return;
+      if (type.startsWith('multipart/form-data') && req.url.split('?')[0].endsWith('/attachments')) return;
+      throw new AppError(415, 'unsupported_media_type', 'send the body as application/json');
+    });
     await api.register(authApi);
     await api.register(usersApi);
     await api.register(teamsApi);

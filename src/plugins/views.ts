@@ -51,7 +51,8 @@ export default fp(async (app) => {
     layout: 'layouts/main.hbs',
     viewExt: 'hbs',
     production: process.env.NODE_ENV !== 'development',
-    options: { partials: partialsIn(path.join(viewsDir, 'partials')) },
+    // preventIndent: a partial's lines are not re-indented, so text in <textarea> and <pre> stays as typed.
+    options: { partials: partialsIn(path.join(viewsDir, 'partials')), compileOptions: { preventIndent: true } },
   });
 
   app.decorateReply('page', async function page(this: import('fastify').FastifyReply, template: string, data: Record<string, unknown> = {}) {

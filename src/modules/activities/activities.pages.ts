@@ -133,7 +133,7 @@ export default async function activitiesPages(app: FastifyInstance): Promise<voi
     const row = await activities.get(req.actor!, req.params.id);
     const values = valuesFromRecord(ACTIVITY_FORM_FIELDS, row, req.company.timezone);
     return reply.page('activities/form', await formData(req, pageLookups(app, req), values, {
-      title: String(row.subject), record: row, version: row.version, base: JSON.stringify(values), action: `/activities/${row.id}`,
+      title: String(row.subject), record: row, recordVersion: row.version, base: JSON.stringify(values), action: `/activities/${row.id}`,
       canEdit: can(req.actor!, 'activities', 'update'), canDelete: can(req.actor!, 'activities', 'delete'), notice: (req.query as { notice?: string }).notice,
     }));
   });

@@ -310,7 +310,7 @@ export async function saveEditForm(req: FastifyRequest, reply: FastifyReply, o: 
   const tz = req.company.timezone;
   const typed = valuesFromBody(o.fields, body);
   const base = parseBase(body._base);
-  const data = await o.formData(typed, { version: body.version, base: String(body._base ?? '') });
+  const data = await o.formData(typed, { recordVersion: body.version, base: String(body._base ?? '') });
   await handleForm(reply, o.view, data, async () => {
     const changes = changedSince(o.fields, typed, base);
     if (Object.keys(changes).length) await o.update(inputFromValues(o.fields, changes, tz, 'update'), Number(body.version));
@@ -322,7 +322,7 @@ export async function saveEditForm(req: FastifyRequest, reply: FastifyReply, o: 
     const merged = reapply(o.fields, typed, base, currentValues);
     const show = valueShower(req.locale, o.lookups, o.fields, o.choices);
     await reply.code(409).page(o.view, {
-      ...(await o.formData(merged.values, { record: current, version: current.version, base: JSON.stringify(currentValues) })),
+      ...(await o.formData(merged.values, { record: current, recordVersion: current.version, base: JSON.stringify(currentValues) })),
       conflict: {
         rows: await conflictRows(o.fields, typed, base, currentValues, o.label, show),
         changed: merged.changed.map(o.label),

@@ -65,6 +65,7 @@ export function registerRecordPages(app: FastifyInstance, o: RecordPagesOptions)
     const select = (key: string) => (choices[key] ?? []).map((c) => ({ ...c, selected: c.value === values[key] }));
     const tagIds = (values.tag_ids as string[] | undefined) ?? [];
     return {
+      recordType: type,
       values,
       errors: {},
       options: Object.fromEntries(Object.keys(choices).map((k) => [k, select(k)])),
@@ -274,7 +275,7 @@ export function registerRecordPages(app: FastifyInstance, o: RecordPagesOptions)
     const row = await service.get(req.actor!, req.params.id);
     const values = valuesFromRecord(o.fields, row, req.company.timezone);
     return reply.page(o.views.form, await formData(req, pageLookups(app, req), values, {
-      title: `${o.texts(req.locale).edit}: ${row.name}`, record: row, version: row.version, base: JSON.stringify(values), action: `/${type}/${row.id}`,
+      title: `${o.texts(req.locale).edit}: ${row.name}`, record: row, recordVersion: row.version, base: JSON.stringify(values), action: `/${type}/${row.id}`,
     }));
   });
 

@@ -14,27 +14,31 @@ export interface SessionForAuth {
   primary_team_id: number | null;
   role_key: string;
   permissions: string | object;
+  teamPaths: string[];
 }
 
 export function createSessionsRepository(knex: Knex) {
+  // Fixed SQL on the hot path: no query building per request. Team paths are digits and slashes,
+  // so a comma-joined list is unambiguous.
+  const aggregate = knex.client.config.client === 'pg' ? 'string_agg' : 'group_concat';
+  const loadForAuthSql = `
+    select s.id as session_id, s.user_id, s.expires_at, s.revoked_at, s.last_seen_at,
+           u.name, u.email, u.locale, u.active, u.primary_team_id, r.key as role_key, r.permissions,
+           (select ${aggregate}(t.path, ',') from user_teams ut join teams t on t.id = ut.team_id
+             where ut.user_id = u.id and t.deleted_at is null) as team_paths
+    from sessions s join users u on u.id = s.user_id join roles r on r.id = u.role_id
+    where s.id = ?`;
   return {
     async create(db: Knex, row: { user_id: number; kind: 'page' | 'api'; created_at: string; expires_at: string; ip: string | null; user_agent: string | null }): Promise<number> {
       const [r] = await db('sessions').insert({ ...row, last_seen_at: row.created_at, user_agent: row.user_agent?.slice(0, 300) ?? null }).returning('id');
       return Number(r.id ?? r);
     },
+    /** One query per request: the session, its user and role, and the user's team paths. */
     async loadForAuth(sessionId: number): Promise<SessionForAuth | undefined> {
-      return knex('sessions as s')
-        .join('users as u', 'u.id', 's.user_id')
-        .join('roles as r', 'r.id', 'u.role_id')
-        .where('s.id', sessionId)
-        .first(
-          's.id as session_id', 's.user_id', 's.expires_at', 's.revoked_at', 's.last_seen_at',
-          'u.name', 'u.email', 'u.locale', 'u.active', 'u.primary_team_id', 'r.key as role_key', 'r.permissions',
-        );
-    },
-    async teamPaths(userId: number): Promise<string[]> {
-      const rows = await knex('user_teams as ut').join('teams as t', 't.id', 'ut.team_id').where('ut.user_id', userId).whereNull('t.deleted_at').select('t.path');
-      return rows.map((r) => r.path);
+      const result = await knex.raw(loadForAuthSql, [sessionId]);
+      const row = (Array.isArray(result) ? result[0] : result.rows[0]) as (SessionForAuth & { team_paths: string | null }) | undefined;
+      if (!row) return undefined;
+      return { ...row, teamPaths: row.team_paths ? row.team_paths.split(',') : [] };
     },
     async touch(sessionId: number, at: string): Promise<void> {
       await knex('sessions').where({ id: sessionId }).update({ last_seen_at: at });

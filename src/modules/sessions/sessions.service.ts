@@ -46,7 +46,7 @@ export function createSessionsService(core: Core) {
         userId: row.user_id,
         roleKey: row.role_key,
         permissions,
-        teamPaths: await repo.teamPaths(row.user_id),
+        teamPaths: row.teamPaths,
         primaryTeamId: row.primary_team_id,
         sessionId,
         locale: isLocale(row.locale) ? row.locale : defaultLocale,

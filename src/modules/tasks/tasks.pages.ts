@@ -135,7 +135,7 @@ export default async function tasksPages(app: FastifyInstance): Promise<void> {
     const row = await tasks.get(req.actor!, req.params.id);
     const values = valuesFromRecord(TASK_FORM_FIELDS, row, req.company.timezone);
     return reply.page('tasks/form', await formData(req, pageLookups(app, req), values, {
-      title: String(row.title), record: row, version: row.version, base: JSON.stringify(values), action: `/tasks/${row.id}`,
+      title: String(row.title), record: row, recordVersion: row.version, base: JSON.stringify(values), action: `/tasks/${row.id}`,
       canEdit: can(req.actor!, 'tasks', 'update'), canDelete: can(req.actor!, 'tasks', 'delete'), notice: (req.query as { notice?: string }).notice,
     }));
   });

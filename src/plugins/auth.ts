@@ -23,7 +23,6 @@ export function requestSource(req: FastifyRequest): RequestSource {
 
 export default fp(async (app) => {
   const { core, services } = app;
-  const secure = core.config.baseUrl.startsWith('https:');
   const ttlSeconds = core.config.session.ttlHours * 3600;
 
   await app.register(cookie, { secret: await getOrCreateSecret(core.db.knex, core.clock, 'cookie') });

@@ -110,16 +110,7 @@ export function createActivitiesService(core: Core, deps: { tasks: TasksService 
       });
       return this.get(actor, id);
     },
-    async remove(actor: Actor, id: number) {
-      requirePermission(actor, 'activities', 'delete');
-      await knex.transaction(async (trx) => {
-        const before = await reader.load(trx, actor, id);
-        await requireAction(trx, actor, 'activities', 'delete', id);
-        const now = core.clock.now().toISOString();
-        await updateAtVersion(trx, 'activities', id, before.version, { deleted_at: now, deleted_by: actor.userId, updated_at: now });
-        await core.audit.record(trx, actor, { action: 'delete', recordType: 'activities', recordId: id });
-      });
-    },
+    remove: (actor: Actor, id: number) => reader.remove(actor, id),
   };
 }
 export type ActivitiesService = ReturnType<typeof createActivitiesService>;

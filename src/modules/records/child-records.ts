@@ -2,10 +2,11 @@
 // the list contract, and returning each with its parents.
 import type { Knex } from 'knex';
 import type { Core } from '../../core';
-import { scopeQuery, type Actor } from '../../access/scope';
+import { requirePermission, scopeQuery, type Actor } from '../../access/scope';
 import { NotFoundError } from '../../lib/errors';
 import { applyFilters, applySortAndCursor, finishPage, type ListQuery, type ListSpec } from '../../lib/listing';
 import { parentsOf, type ChildType, type ParentType, type Ref } from './links';
+import { requireAction, updateAtVersion } from './scoped';
 
 export type ChildRow = Record<string, unknown> & { id: number; version: number; owner_id: number; parents: Array<Ref<ParentType>> };
 
@@ -19,12 +20,25 @@ export function childReader(core: Core, type: ChildType & ('activities' | 'tasks
     return serialized.map((r) => ({ ...Object.fromEntries(columns.map((c) => [c, r[c] ?? null])), parents: parents.get(r.id as number) ?? [] }) as ChildRow);
   }
 
+  async function load(db: Knex, actor: Actor, id: number): Promise<ChildRow> {
+    const row = await scopeQuery(db, db(type).where(`${type}.id`, id).whereNull(`${type}.deleted_at`), actor, type, 'read').first(select);
+    if (!row) throw new NotFoundError(type.replace(/s$/, '').replace(/ie$/, 'y'));
+    return (await decorate(db, [row]))[0];
+  }
+
   return {
     decorate,
-    async load(db: Knex, actor: Actor, id: number): Promise<ChildRow> {
-      const row = await scopeQuery(db, db(type).where(`${type}.id`, id).whereNull(`${type}.deleted_at`), actor, type, 'read').first(select);
-      if (!row) throw new NotFoundError(type.replace(/s$/, '').replace(/ie$/, 'y'));
-      return (await decorate(db, [row]))[0];
+    load,
+    /** Soft delete, through the child type's own delete scope, audited. */
+    async remove(actor: Actor, id: number): Promise<void> {
+      requirePermission(actor, type, 'delete');
+      await knex.transaction(async (trx) => {
+        const before = await load(trx, actor, id);
+        await requireAction(trx, actor, type, 'delete', id);
+        const now = core.clock.now().toISOString();
+        await updateAtVersion(trx, type, id, before.version, { deleted_at: now, deleted_by: actor.userId, updated_at: now });
+        await core.audit.record(trx, actor, { action: 'delete', recordType: type, recordId: id });
+      });
     },
     async list(actor: Actor, query: ListQuery & { parent_type?: string; parent_id?: number }): Promise<{ data: ChildRow[]; next_cursor: string | null }> {
       const qb = knex(type).select(select).whereNull(`${type}.deleted_at`);

@@ -95,16 +95,7 @@ export function createTasksService(core: Core) {
         return after;
       });
     },
-    async remove(actor: Actor, id: number) {
-      requirePermission(actor, 'tasks', 'delete');
-      await knex.transaction(async (trx) => {
-        const before = await reader.load(trx, actor, id);
-        await requireAction(trx, actor, 'tasks', 'delete', id);
-        const now = core.clock.now().toISOString();
-        await updateAtVersion(trx, 'tasks', id, before.version, { deleted_at: now, deleted_by: actor.userId, updated_at: now });
-        await core.audit.record(trx, actor, { action: 'delete', recordType: 'tasks', recordId: id });
-      });
-    },
+    remove: (actor: Actor, id: number) => reader.remove(actor, id),
     /** The actor's open tasks due before `until` (today's and overdue), soonest first. */
     async dueFor(actor: Actor, until: string, limit = 100) {
       const rows = await knex('tasks').where({ owner_id: actor.userId }).whereNull('deleted_at').whereNull('done_at').whereNotNull('due_at').andWhere('due_at', '<', until).orderBy('due_at').orderBy('id').limit(limit).select(TASK_COLUMNS);

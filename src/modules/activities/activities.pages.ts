@@ -66,7 +66,7 @@ export default async function activitiesPages(app: FastifyInstance): Promise<voi
       typeOptions: selectOptions(activityTypeChoices(req.locale), values.type),
       companyOptions: extra.isNew && !fixed ? selectOptions(await lookups.companyChoices(company), company) : null,
       contactOptions: extra.isNew && !fixed ? selectOptions(await lookups.contactChoices(contact), contact) : null,
-      owners: can(actor, 'activities', 'assign') ? selectOptions(await lookups.userChoices(), values.owner_id || String(actor.userId)) : null,
+      owners: can(actor, 'activities', 'assign') ? selectOptions(await lookups.userChoices(values.owner_id), values.owner_id || String(actor.userId)) : null,
       ...extra,
     };
   }

@@ -67,6 +67,7 @@ export async function listPageData<R extends { id: number }>(app: FastifyInstanc
     listType: def.type,
     listPath: path,
     q: query.q ?? '',
+    searchable: Boolean(def.spec.filters.q),
     sort: query.sort && query.sort !== def.spec.defaultSort ? query.sort : '',
     filterFields,
     filtersActive: Boolean(query.filter && Object.keys(query.filter).length),

@@ -65,7 +65,8 @@ export function pageLookups(app: FastifyInstance, req: FastifyRequest) {
       }
       return out;
     }),
-    userChoices: async (): Promise<Choice[]> => (await api.users()).filter((u) => u.active).map((u) => ({ value: String(u.id), label: u.name })),
+    /** Active users to give records to, plus `include` (a record's current owner, even if deactivated). */
+    userChoices: async (include?: unknown): Promise<Choice[]> => (await api.users()).filter((u) => u.active || String(u.id) === String(include ?? '')).map((u) => ({ value: String(u.id), label: u.name })),
     userName: async (id: unknown): Promise<string> => {
       if (id === null || id === undefined || id === '') return '';
       return (await api.users()).find((u) => u.id === Number(id))?.name ?? `#${id}`;

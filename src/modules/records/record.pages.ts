@@ -70,7 +70,7 @@ export function registerRecordPages(app: FastifyInstance, o: RecordPagesOptions)
       errors: {},
       options: Object.fromEntries(Object.keys(choices).map((k) => [k, select(k)])),
       tagOptions: (await lookups.tagChoices()).map((c) => ({ ...c, checked: tagIds.includes(c.value) })),
-      owners: can(actor, type, 'assign') ? (await lookups.userChoices()).map((c) => ({ ...c, selected: c.value === (values.owner_id || String(actor.userId)) })) : null,
+      owners: can(actor, type, 'assign') ? (await lookups.userChoices(values.owner_id)).map((c) => ({ ...c, selected: c.value === (values.owner_id || String(actor.userId)) })) : null,
       ...(await o.formExtras(req, values, lookups)),
       ...extra,
     };
@@ -208,7 +208,14 @@ export function registerRecordPages(app: FastifyInstance, o: RecordPagesOptions)
       await reply.redirect(`/${type}/${created.id}?notice=created`, 303);
     }, async (err) => {
       if (!(err instanceof DuplicateError)) throw err;
-      await reply.code(409).page(o.views.form, { ...data, duplicates: err.duplicates, hiddenDuplicates: err.duplicates.filter((d) => !d.visible).length });
+      const visible = err.duplicates.filter((d) => d.visible);
+      await reply.code(409).page(o.views.form, {
+        ...data,
+        duplicates: err.duplicates,
+        hiddenDuplicates: err.duplicates.length - visible.length,
+        // Two look-alikes that exist already are duplicates of each other: offer to merge them.
+        mergeWith: visible.length >= 2 && can(req.actor!, type, 'update') ? visible[0] : null,
+      });
     });
   });
 

@@ -60,7 +60,7 @@ export default async function tasksPages(app: FastifyInstance): Promise<void> {
       priorityOptions: selectOptions(priorityChoices(req.locale), values.priority || 'normal'),
       companyOptions: extra.isNew && !fixed ? selectOptions(await lookups.companyChoices(company), company) : null,
       contactOptions: extra.isNew && !fixed ? selectOptions(await lookups.contactChoices(contact), contact) : null,
-      owners: can(actor, 'tasks', 'assign') ? selectOptions(await lookups.userChoices(), values.owner_id || String(actor.userId)) : null,
+      owners: can(actor, 'tasks', 'assign') ? selectOptions(await lookups.userChoices(values.owner_id), values.owner_id || String(actor.userId)) : null,
       ...extra,
     };
   }

@@ -80,7 +80,7 @@ t.test('customer pages', async (t) => {
     t.match(cols.text, /<th[^>]*>[^<]*省份|>省份</, 'the chosen province column is shown');
     t.notMatch(cols.text, /<th[^>]*><a[^>]*>最近联系/, 'a column not chosen is not');
     t.match(cols.text, /value="province" checked/, 'the column choice is kept');
-    t.match(decode(cols.text), /href="\/companies\?filter\[grade\]=A&columns=name,province&sort=-name"/, 'the name header reverses the order, keeping filters and columns');
+    t.match(decode(cols.text), 'href="/companies?filter[grade]=A&columns=name,province&sort=-name"', 'the name header reverses the order, keeping filters and columns');
     const desc = await admin.get('/companies?sort=-name&filter%5Bgrade%5D=A');
     t.ok(desc.text.indexOf('测试公司50号') < desc.text.indexOf('测试公司00号'), 'sorted descending');
 
@@ -144,6 +144,9 @@ t.test('customer pages', async (t) => {
     const show = await admin.get(`/companies/${secondId}`);
     t.match(show.text, 'data-testid="merge-hint"', 'the new record\'s page points at its look-alike');
     t.match(decode(show.text), `href="/companies/${secondId}/merge?with=${firstId}"`, 'with a merge link');
+    const third = await admin.post('/companies', { name: '深圳市云帆科技有限公司' });
+    t.equal(third.status, 409);
+    t.match(decode(third.text), new RegExp(`href="/companies/(${firstId}/merge\\?with=${secondId}|${secondId}/merge\\?with=${firstId})" data-testid="merge-link"`), 'two existing look-alikes: the warning offers to merge them');
   });
 
   await t.test('edit: a stale version shows both versions and re-applies my changes', async (t) => {
@@ -190,7 +193,7 @@ t.test('customer pages', async (t) => {
     t.match(page.text, 'data-testid="quick-log"');
     t.match(page.text, /<option value="call" selected>电话<\/option>/, 'call is the default type');
     t.match(page.text, `href="/contacts/${contact.id}">陈静</a>`, 'the company\'s contacts');
-    t.match(decode(String(page.headers['set-cookie'])), new RegExp(`kehu_recent=companies:${company.id};.*HttpOnly.*SameSite=Lax`, 'i'), 'recorded in the recently-viewed cookie');
+    t.match(decodeURIComponent(String(page.headers['set-cookie'])), new RegExp(`kehu_recent=companies:${company.id}[,;].*HttpOnly.*SameSite=Lax`, 'i'), 'recorded in the recently-viewed cookie (httpOnly, SameSite=Lax)');
 
     const empty = await admin.post(`/companies/${company.id}/log`, { type: 'call', subject: '', outcome: '有兴趣' });
     t.equal(empty.status, 400, 'a subject is needed');
@@ -205,6 +208,9 @@ t.test('customer pages', async (t) => {
     const task = (await api.get(`/api/v1/tasks/${acts[0].follow_up_task_id}`)).body.data;
     t.equal(task.title, '发报价单', 'the next step became a task');
     t.equal(task.due_at, '2026-11-25T01:00:00.000Z', 'due at 09:00 in Shanghai on the chosen day');
+
+    const quiet = (await api.get('/api/v1/companies?filter[no_contact_days]=1&limit=200')).body.data.map((c: { id: number }) => c.id);
+    t.ok(quiet.length > 50 && !quiet.includes(company.id), '"no contact for N days" leaves out the company just called');
 
     const after = await admin.get(`/companies/${company.id}?notice=logged`);
     t.match(after.text, '已记录。');
@@ -222,8 +228,15 @@ t.test('customer pages', async (t) => {
     const noToken = await app.inject({ method: 'POST', url: `/companies/${company.id}/attachments`, headers: { 'content-type': 'multipart/form-data; boundary=x' }, payload: '--x--\r\n', cookies: Object.fromEntries(admin.jar) });
     t.equal(noToken.statusCode, 403, 'an upload without the token in its URL is refused');
 
-    await admin.get(`/contacts/${contact.id}`);
-    t.match(decode(admin.jar.get('kehu_recent') ?? ''), `contacts:${contact.id},companies:${company.id}`, 'most recent first');
+    for (let i = 0; i < 52; i++) t.equal((await api.post('/api/v1/activities', { type: 'note', subject: `备忘 ${i}`, contact_ids: [contact.id], occurred_at: `2026-11-2${i % 5}T0${i % 9}:00:00Z` })).status, 201);
+    const timeline = await admin.get(`/contacts/${contact.id}`);
+    t.equal(count(timeline.text, 'class="tl-item'), 50, 'the timeline shows 50 at a time');
+    const more = decode(/href="([^"]+)" data-testid="timeline-more"/.exec(timeline.text)?.[1] ?? '');
+    t.match(more, new RegExp(`^/contacts/${contact.id}\\?cursor=.+#timeline$`), 'with a "more" link');
+    const rest = await admin.get(more.replace(/#.*$/, ''));
+    t.equal(count(rest.text, 'class="tl-item'), 2, 'the two oldest notes on the next page');
+    t.notMatch(rest.text, 'data-testid="timeline-more"');
+    t.match(decodeURIComponent(admin.jar.get('kehu_recent') ?? ''), `contacts:${contact.id},companies:${company.id}`, 'most recent first');
   });
 
   await t.test('My day: the follow-up due today, one-click done, neglected customers, recently viewed', async (t) => {
@@ -246,7 +259,7 @@ t.test('customer pages', async (t) => {
     t.equal(done.location, '/');
     t.ok((await api.get(`/api/v1/tasks/${taskId}`)).body.data.done_at, 'done');
     t.notMatch((await admin.get('/')).text, '发报价单', 'gone from My day');
-    const evil = await admin.post(`/tasks/${taskId}/done`, { done: '0', back: '//evil.example/' });
+    const evil = await admin.post(`/tasks/${taskId}/done`, { done: '1', back: '//evil.example/' });
     t.equal(evil.location, '/tasks?notice=done', 'never redirected off the site');
   });
 
@@ -350,15 +363,16 @@ t.test('customer pages', async (t) => {
   await t.test('a sales rep: own records only, no trash, no bulk assign', async (t) => {
     const rep = await createUser(app, token, 'sales');
     const b = browser(app, rep.token);
+    const created = await b.post('/companies', { name: '小王的客户' });
+    t.equal(created.status, 303);
     const list = await b.get('/companies');
     t.equal(list.status, 200);
+    t.match(list.text, '小王的客户');
     t.notMatch(list.text, '测试公司', 'a rep sees only their own');
     t.match(list.text, 'data-testid="bulk-form"');
     t.notMatch(list.text, 'value="assign"', 'no assigning');
     t.match(list.text, 'value="delete"', 'deleting their own is allowed');
     t.equal((await b.get(`/companies/${callCompany}`)).status, 404, 'another\'s company is not found');
-    const created = await b.post('/companies', { name: '小王的客户' });
-    t.equal(created.status, 303);
     t.notMatch((await b.get('/companies/new')).text, 'name="owner_id"', 'no owner choice without assign');
     t.equal((await b.get('/admin/settings')).status, 403);
     const grades = await b.get('/grades');

@@ -29,6 +29,10 @@ export function createContactsService(core: Core) {
       if (input.consent === false) Object.assign(out, { consent_at: null });
       return out;
     },
+    // Confirming consent that was already given keeps the time it was given.
+    adjustUpdate(changes, before, input) {
+      if (input.consent === true && input.consent_at === undefined && before.consent === true) changes.consent_at = before.consent_at;
+    },
     searchNames: (row) => [row.name as string],
     async check(db, actor, stored) {
       if (stored.company_id === undefined || stored.company_id === null) return;

@@ -44,6 +44,8 @@ export interface RecordTypeConfig {
   derive(input: Record<string, unknown>): Record<string, unknown>;
   /** Names that go into the gram search index. */
   searchNames(row: Record<string, unknown>): Array<string | null | undefined>;
+  /** Adjusts an update's stored columns given the record as it was (e.g. keep a consent time). */
+  adjustUpdate?(changes: Record<string, unknown>, before: Record<string, unknown>, input: Record<string, unknown>): void;
   /** Checks that need the database (a referenced company exists and is visible ...). */
   check?(db: Knex, actor: Actor, stored: Record<string, unknown>): Promise<void>;
   /** Existing live records that look like the same customer. */
@@ -153,6 +155,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         await requireAction(trx, actor, type, 'update', id);
         checkVersion(before, version, before);
         const changes: Record<string, unknown> = { ...fields, ...cfg.derive(fields) };
+        cfg.adjustUpdate?.(changes, before, fields);
         await cfg.check?.(trx, actor, changes);
         if (owner_id !== undefined && owner_id !== before.owner_id) Object.assign(changes, await resolveOwner(trx, actor, type, owner_id, before.owner_id));
         const now = core.clock.now().toISOString();

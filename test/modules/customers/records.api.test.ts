@@ -1,7 +1,7 @@
 // Companies and contacts through the API: create, duplicates, update with versions, scope (a rep
 // sees only their own), trash and restore, merge, bulk actions, every change audited.
 import t from 'tap';
-import { apiClient, buildTestApp, createUser, setupAdmin } from '../../helper';
+import { apiClient, buildTestApp, createUser, manualClock, setupAdmin } from '../../helper';
 
 t.test('companies: create, duplicate warning, update, 409, trash, restore', async (t) => {
   const { app } = await buildTestApp(t);
@@ -101,4 +101,18 @@ t.test('search filter q finds two-character Chinese words and phone suffix filte
   t.same((await q('有限公司')).sort(), ['北京海淀贸易有限公司', '深圳市云帆科技有限公司'].sort());
   t.same(await q('科创'), ['上海科创集团']);
   t.same(await q('广州'), []);
+});
+
+t.test('marketing consent keeps the time it was given', async (t) => {
+  const clock = manualClock();
+  const { app } = await buildTestApp(t, { clock });
+  const { token } = await setupAdmin(app);
+  const api = apiClient(app, token);
+  const c = (await api.post('/api/v1/contacts', { name: '同意者', consent: true, consent_how: '展会表格' })).body.data;
+  t.equal(c.consent_at, clock.now().toISOString(), 'consent given now');
+  clock.advance(3600_000);
+  const again = await api.patch(`/api/v1/contacts/${c.id}`, { consent: true, title: '经理', version: c.version });
+  t.equal(again.body.data.consent_at, c.consent_at, 'confirming it again keeps the original time');
+  const withdrawn = await api.patch(`/api/v1/contacts/${c.id}`, { consent: false, version: again.body.data.version });
+  t.equal(withdrawn.body.data.consent_at, null, 'withdrawn consent has no time');
 });

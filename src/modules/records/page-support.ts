@@ -5,7 +5,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../access/scope';
 import { can } from '../../access/scope';
-import { NotFoundError } from '../../lib/errors';
 import { t, type Locale } from '../../lib/i18n';
 import { utcToZoned, zonedToUtc } from '../../lib/time';
 import { handleForm, listField } from '../../plugins/forms';
@@ -46,6 +45,7 @@ export function pageLookups(app: FastifyInstance, req: FastifyRequest) {
   const actor = req.actor as Actor;
   const { users, teams, tags, companies, contacts } = app.services;
   const memo = new Map<string, Promise<unknown>>();
+  const pendingNames = new Map<string, { ids: number[]; result: Promise<Map<number, string>> }>();
   const once = <T>(key: string, load: () => Promise<T>): Promise<T> => {
     if (!memo.has(key)) memo.set(key, load());
     return memo.get(key) as Promise<T>;
@@ -97,25 +97,28 @@ export function pageLookups(app: FastifyInstance, req: FastifyRequest) {
       }
       return list;
     },
-    /** A company's or contact's name, or null when the actor may not see it. */
+    /**
+     * A company's or contact's name, or null when the actor may not see it. Lookups asked for in
+     * the same tick (a list's rows rendering at once) are answered by one query per type.
+     */
     recordName: (ref: Ref) => once(`name:${ref.type}:${ref.id}`, async () => {
       const service = ref.type === 'companies' ? companies : ref.type === 'contacts' ? contacts : null;
       if (!service || !can(actor, ref.type as 'companies', 'read')) return null;
-      try {
-        return String((await service.get(actor, ref.id)).name);
-      } catch (err) {
-        if (err instanceof NotFoundError) return null;
-        throw err;
+      let batch = pendingNames.get(service.type);
+      if (!batch) {
+        const ids: number[] = [];
+        const result = Promise.resolve().then(() => service.names(actor, ids));
+        batch = { ids, result };
+        pendingNames.set(service.type, batch);
+        void result.finally(() => pendingNames.delete(service.type));
       }
+      batch.ids.push(ref.id);
+      return (await batch.result).get(ref.id) ?? null;
     }),
     /** Links to the records an activity or task is about (the ones the actor may open). */
     parentLinks: async (refs: Ref[]): Promise<Array<{ href: string; text: string; type: string }>> => {
-      const out: Array<{ href: string; text: string; type: string }> = [];
-      for (const ref of refs) {
-        const name = await api.recordName(ref);
-        if (name) out.push({ href: `/${ref.type}/${ref.id}`, text: name, type: ref.type });
-      }
-      return out;
+      const names = await Promise.all(refs.map((ref) => api.recordName(ref)));
+      return refs.flatMap((ref, i) => (names[i] ? [{ href: `/${ref.type}/${ref.id}`, text: names[i]!, type: ref.type }] : []));
     },
   };
   return api;

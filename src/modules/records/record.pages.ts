@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can } from '../../access/scope';
 import { idParams } from '../../lib/api-schemas';
-import { AppError, ConflictError, ValidationError } from '../../lib/errors';
+import { AppError, ValidationError } from '../../lib/errors';
 import { t, type Locale } from '../../lib/i18n';
 import type { ListSpec } from '../../lib/listing';
 import { zonedToUtc } from '../../lib/time';

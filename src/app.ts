@@ -28,7 +28,7 @@ import csrfPlugin from './plugins/csrf';
 import viewsPlugin from './plugins/views';
 import assetsPlugin from './plugins/assets';
 import openapiPlugin from './plugins/openapi';
-import { loggerOptions } from './logger';
+import { loggerOptions, OneLinePerRequest } from './logger';
 import systemRoutes from './modules/system/system.routes';
 import authApi from './modules/auth/auth.api';
 import authPages from './modules/auth/auth.pages';
@@ -105,17 +105,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       querystringParser: (str: string) => qs.parse(str, { depth: 3, arrayLimit: 100, parameterLimit: 200 }),
     },
     return503OnClosing: true,
-    // One line per request (written when it completes); "incoming request" lines only at debug.
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest(),
     forceCloseConnections: 'idle',
   });
   app.setValidatorCompiler(validatorCompiler());
-  app.addHook('onRequest', async (req) => {
-    req.log.debug({ req }, 'incoming request');
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ req, res: reply, responseTime: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
-  });
 
   const core: Core = { config, db, clock, audit: createAuditWriter(clock), log: app.log };
   const services = createServices(core);

@@ -40,7 +40,8 @@ exports.up = async function up(knex) {
     t.index(['phone_rev']);
     t.index(['updated_at', 'id']);
     t.index(['last_contact_at']);
-    t.index(['deleted_at']);
+    t.index(['owner_id', 'updated_at', 'id']);
+    t.index(['owner_id', 'last_contact_at', 'id']);
   });
 
   await knex.schema.createTable('contacts', (t) => {
@@ -75,8 +76,15 @@ exports.up = async function up(knex) {
     t.index(['wechat_key']);
     t.index(['updated_at', 'id']);
     t.index(['last_contact_at']);
-    t.index(['deleted_at']);
+    t.index(['owner_id', 'updated_at', 'id']);
+    t.index(['owner_id', 'last_contact_at', 'id']);
   });
+
+  // The trash: deleted records only. A plain index on deleted_at would match almost every live row
+  // for "deleted_at is null", and planners pick it over the sort indexes, turning lists into scans.
+  for (const table of ['companies', 'contacts']) {
+    await knex.raw(`create index ${table}_trash on ${table} (deleted_at) where deleted_at is not null`);
+  }
 
   await knex.schema.createTable('activities', (t) => {
     t.increments('id');

@@ -49,10 +49,14 @@ export function createSearchService(core: Core) {
       .map((r) => ({ type, id: r.id, name: r.name, detail: r.detail ?? null, matched: 'name' as const }));
   }
 
+  /**
+   * Rows whose column starts with `prefix`, as an index range (col >= 'abc' and col < 'abd'):
+   * LIKE 'abc%' cannot use the index on SQLite (its LIKE ignores case), a range can on both.
+   */
   async function byColumnPrefix(actor: Actor, type: 'companies' | 'contacts', columns: readonly string[], prefix: string, matched: SearchHit['matched'], limit: number): Promise<SearchHit[]> {
-    const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const upper = prefix.slice(0, -1) + String.fromCodePoint(prefix.codePointAt(prefix.length - 1)! + 1);
     const qb = knex(type).where((w) => {
-      for (const c of columns) w.orWhereRaw(`?? like ? escape '\\'`, [`${type}.${c}`, `${escaped}%`]);
+      for (const c of columns) w.orWhere((r) => r.where(`${type}.${c}`, '>=', prefix).andWhere(`${type}.${c}`, '<', upper));
     });
     const detail = SOURCES[type].detail;
     const rows: Array<{ id: number; name: string; detail: string | null }> = await scoped(actor, type, qb).orderBy(`${type}.name_sort`).orderBy(`${type}.id`).limit(limit).select(`${type}.id`, `${type}.name`, `${type}.${detail} as detail`);

@@ -19,6 +19,7 @@ export function checkTimeZone(tz: string): void {
 export function createSettingsService(core: Core) {
   const repo = createSettingsRepository(core.db.knex, core.db.rows);
   let cache: { value: CompanySettings; at: number } | undefined;
+  let gradesCache: { value: GradeRules; at: number } | undefined;
 
   async function company(): Promise<CompanySettings> {
     const now = Date.now();
@@ -33,7 +34,11 @@ export function createSettingsService(core: Core) {
     repo,
     company,
     async grades(): Promise<GradeRules> {
-      return { ...DEFAULT_GRADES, ...(await repo.get<Partial<GradeRules>>('grades')) };
+      const now = Date.now();
+      if (gradesCache && now - gradesCache.at < CACHE_MS) return gradesCache.value;
+      const value = { ...DEFAULT_GRADES, ...(await repo.get<Partial<GradeRules>>('grades')) };
+      gradesCache = { value, at: now };
+      return value;
     },
     async updateGrades(actor: Actor, rules: GradeRules): Promise<GradeRules> {
       requirePermission(actor, 'settings', 'update');
@@ -43,10 +48,13 @@ export function createSettingsService(core: Core) {
         await repo.set(trx, 'grades', rules, core.clock.now().toISOString(), actor.userId);
         await core.audit.record(trx, actor, { action: 'update', recordType: 'settings', recordId: 'grades', changes: diff(before, rules) });
         return rules;
+      }).finally(() => {
+        gradesCache = undefined;
       });
     },
     forgetCache(): void {
       cache = undefined;
+      gradesCache = undefined;
     },
     async updateCompany(actor: Actor, patch: Partial<CompanySettings>): Promise<CompanySettings> {
       requirePermission(actor, 'settings', 'update');

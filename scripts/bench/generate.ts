@@ -11,7 +11,7 @@ import { BUILTIN_ROLE_KEYS } from '../../src/access/catalog';
 import type { Dialect } from '../../src/db/database';
 import { GENERATORS, inDependencyOrder } from './data';
 import { Rng } from './data/rng';
-import type { BenchRefs, BenchScale, GenContext, RoleKey } from './data/types';
+import type { BenchRefs, BenchSamples, BenchScale, GenContext, RoleKey } from './data/types';
 import { finishLoad, loadRows } from './lib/load';
 import { createPostgresDatabase, adminDatabaseUrl, withDatabase } from './lib/database';
 import { ArgsError, parseArgs } from './lib/args';
@@ -40,6 +40,7 @@ export interface TableStat {
 }
 
 export interface BenchAccount {
+  id: number;
   email: string;
   name: string;
   locale: string | null;
@@ -55,6 +56,8 @@ export interface GenerateResult {
   totalMs: number;
   /** Active users with a password, per role (up to 100 each), for signing in. */
   accounts: Record<RoleKey, BenchAccount[]>;
+  /** Ids and terms that exist in the data, for scenarios (see data/types.ts BenchSamples). */
+  samples: BenchSamples;
 }
 
 export async function generateData(options: GenerateOptions): Promise<GenerateResult> {
@@ -103,9 +106,9 @@ export async function generateData(options: GenerateOptions): Promise<GenerateRe
 
     const accounts = Object.fromEntries(BUILTIN_ROLE_KEYS.map((k) => [k, [] as BenchAccount[]])) as Record<RoleKey, BenchAccount[]>;
     for (const u of refs.users ?? []) {
-      if (u.active && u.hasPassword && accounts[u.role].length < 100) accounts[u.role].push({ email: u.email, name: u.name, locale: u.locale });
+      if (u.active && u.hasPassword && accounts[u.role].length < 100) accounts[u.role].push({ id: u.id, email: u.email, name: u.name, locale: u.locale });
     }
-    return { dialect, company: refs.company?.name ?? '', password: BENCH_PASSWORD, hashMs, generators, tables, totalMs: performance.now() - started, accounts };
+    return { dialect, company: refs.company?.name ?? '', password: BENCH_PASSWORD, hashMs, generators, tables, totalMs: performance.now() - started, accounts, samples: refs.samples ?? {} };
   } finally {
     await ctx.close();
   }
@@ -158,7 +161,10 @@ async function main(argv: string[]): Promise<number> {
   }
 
   console.log(`bench data: ${db}, ${users} users, seed ${seed} -> ${databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')}`);
-  const result = await generateData({ databaseUrl, dataDir, scale, seed, now, log: (l) => console.log(l) });
+  // On Postgres the data directory is only a formality of the config (nothing is written to it).
+  const result = await generateData({ databaseUrl, dataDir, scale, seed, now, log: (l) => console.log(l) }).finally(() => {
+    if (db === 'postgres') fs.rmSync(dataDir, { recursive: true, force: true });
+  });
   const rows = result.tables.reduce((a, t) => a + t.rows, 0);
   console.log(`done in ${(result.totalMs / 1000).toFixed(1)} s (${rows} rows; password hashed once in ${result.hashMs.toFixed(0)} ms)`);
   console.log(`company: ${result.company}`);

@@ -33,6 +33,8 @@ interface Settings {
   sizes: number[];
   report: boolean;
   keep: boolean;
+  /** Customer data sizes (--contacts, --companies, --activities); the generators' defaults when absent. */
+  customers: Record<string, number>;
 }
 
 const USAGE = `Usage: npm run bench -- <scenario|all> --db sqlite|postgres [options]
@@ -44,6 +46,8 @@ Scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
   --warmup S         seconds of warm-up of Kehu and of the ceiling before measuring (default 3)
   --rounds N         Kehu and the ceiling take turns in N slices of duration/N seconds (default 2)
   --rate R           offer R requests/s in total instead of a closed loop
+  --contacts N       customer data: contacts (default 20000; full size 1000000), with
+  --companies N      companies (default contacts/5) and --activities N (default contacts*3)
   --sizes A,B        also run ${GROWTH_SCENARIO} at these user counts (Growth table)
   --cold-starts N    cold-start samples (default 5 with "all", else 0)
   --log-level L      Kehu's log level (default info, the production default)
@@ -203,6 +207,7 @@ async function measureScenario(scenario: Scenario, target: KehuTarget, data: Gen
   const ceilingRuns: DriveResult[] = [];
   let peakRssMb = 0;
   const cpu = { kehu: 0, ceiling: 0 };
+  let measuredLog = '';
   let samples: Sample[];
   let loadAvg: number;
   try {
@@ -235,13 +240,16 @@ async function measureScenario(scenario: Scenario, target: KehuTarget, data: Gen
       for (const which of order) (which === 'kehu' ? kehuRuns : ceilingRuns).push(await run(which, slice));
     }
     peakRssMb = memory.stop().peakRssMb;
+    // Errors logged while measuring (at shutdown, requests whose clients autocannon already dropped
+    // may still fail when the pool closes; those are not the scenario's).
+    measuredLog = kehu.output();
   } finally {
     await kehu.stop();
     await ceiling?.stop();
   }
   const kehuResult = combine(kehuRuns);
   const ceilingResult = combine(ceilingRuns);
-  const log = kehu.output();
+  const log = measuredLog || kehu.output();
   const serverErrors = countErrorLines(log);
   if (kehuResult.non2xx || kehuResult.errors) {
     console.log(`  ! ${kehuResult.errors} errors, ${kehuResult.non2xx} non-2xx (${JSON.stringify(kehuResult.statusCounts)}); log: ${logFile}`);
@@ -282,11 +290,11 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function withData<T>(s: Settings, users: number, label: string, fn: (target: BenchDatabase, data: GenerateResult) => Promise<T>): Promise<T> {
+async function withData<T>(s: Settings, users: number, label: string, customers: Record<string, number>, fn: (target: BenchDatabase, data: GenerateResult) => Promise<T>): Promise<T> {
   const db = await createBenchDatabase(s.db, label);
   try {
     console.log(`data: ${users} users, seed ${s.seed}, into ${s.db === 'sqlite' ? db.databaseUrl : db.databaseUrl.replace(/^.*\//, 'postgres database ')}`);
-    const data = await generateData({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, scale: { users }, seed: s.seed, log: (l) => console.log(l) });
+    const data = await generateData({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, scale: { users, ...customers }, seed: s.seed, log: (l) => console.log(l) });
     console.log(`  generated and loaded in ${(data.totalMs / 1000).toFixed(1)} s`);
     return await fn(db, data);
   } finally {
@@ -303,7 +311,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  args.only(['db', 'users', 'seed', 'connections', 'duration', 'warmup', 'rounds', 'rate', 'sizes', 'cold-starts', 'log-level', 'no-report', 'keep', 'no-build', 'help']);
+  args.only(['db', 'users', 'seed', 'connections', 'duration', 'warmup', 'rounds', 'rate', 'sizes', 'cold-starts', 'log-level', 'no-report', 'keep', 'no-build', 'help', 'contacts', 'companies', 'activities']);
   const which = args.positionals[0];
   if (!which) throw new ArgsError('name a scenario or "all"');
   const scenarios = which === 'all' ? [...SCENARIOS] : which.split(',').map((n) => findScenario(n) ?? (() => { throw new ArgsError(`unknown scenario ${n}`); })());
@@ -323,6 +331,7 @@ async function main(argv: string[]): Promise<number> {
     sizes: args.list('sizes') ?? [],
     report: !args.flag('no-report'),
     keep: args.flag('keep'),
+    customers: Object.fromEntries((['contacts', 'companies', 'activities'] as const).flatMap((k) => (args.number(k) === undefined ? [] : [[k, args.number(k)!]]))),
   };
   if (s.logLevel === 'silent' || s.logLevel === 'fatal' || s.logLevel === 'error' || s.logLevel === 'warn') throw new ArgsError('--log-level must be info or more verbose: the harness waits for the info-level ready line');
 
@@ -338,7 +347,7 @@ async function main(argv: string[]): Promise<number> {
   const results: ScenarioResult[] = [];
   let cold: ColdStart | undefined;
   let dataLoad: DataLoad | undefined;
-  await withData(s, s.users, 'main', async (target, data) => {
+  await withData(s, s.users, 'main', s.customers, async (target, data) => {
     dataLoad = { users: s.users, seed: s.seed, tables: data.tables.map((t) => ({ table: t.table, rows: t.rows, rowsPerSecond: t.rowsPerSecond })) };
     if (s.coldStarts > 0) {
       const c = await coldStart(target, s.coldStarts);
@@ -347,8 +356,10 @@ async function main(argv: string[]): Promise<number> {
     }
     for (const scenario of scenarios) {
       console.log(`scenario ${scenario.name}: ${scenario.summary}`);
-      const run = runInfo(s.users);
-      const result = await measureScenario(scenario, target, data, s, work);
+      // A scenario may fix its own offered rate (create-activity-200, office-day) unless --rate is given.
+      const rate = s.rate ?? scenario.rate ?? null;
+      const run = { ...runInfo(s.users), rate };
+      const result = await measureScenario(scenario, target, data, { ...s, rate }, work);
       printResult(scenario.name, result);
       results.push({ ...result, scenario: scenario.name, summary: scenario.summary, kind: scenario.kind, run });
     }
@@ -362,7 +373,7 @@ async function main(argv: string[]): Promise<number> {
     for (const users of s.sizes) {
       console.log(`growth: ${scenario.name} at ${users} users`);
       const started = performance.now();
-      await withData(s, users, `growth-${users}`, async (target, data) => {
+      await withData(s, users, `growth-${users}`, { contacts: 0, companies: 0, activities: 0 }, async (target, data) => {
         const dataLoadMs = performance.now() - started;
         const result = await measureScenario(scenario, target, data, s, work);
         printResult(`${scenario.name} @ ${users}`, result);

@@ -20,10 +20,23 @@ function columnsOf(table: string, rows: Row[]): string[] {
   return cols;
 }
 
+/** Above this many rows, secondary indexes are dropped for the load and built again afterwards. */
+const REBUILD_INDEXES_FROM = 50_000;
+
 async function loadSqlite(db: Database, table: string, rows: Row[]): Promise<void> {
   const cols = columnsOf(table, rows);
   const conn: BetterSqlite3.Database = await db.knex.client.acquireConnection();
+  // Building an index once from sorted keys is far cheaper than a million random inserts into
+  // each of a table's B-trees: drop the table's own (non-constraint) indexes, load, and create them
+  // again with the same SQL, so the schema ends up exactly as the migrations made it.
+  const indexes = rows.length >= REBUILD_INDEXES_FROM
+    ? (conn.prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = ? and sql is not null").all(table) as Array<{ name: string; sql: string }>)
+    : [];
   try {
+    for (const ix of indexes) conn.exec(`drop index ${quote(ix.name)}`);
+    // A large page cache for this connection only: index inserts into million-row tables stay in
+    // memory instead of re-reading pages (the server's own setting is untouched).
+    conn.pragma('cache_size = -1048576');
     const stmt = conn.prepare(`insert into ${quote(table)} (${cols.map(quote).join(', ')}) values (${cols.map(() => '?').join(', ')})`);
     const values: unknown[] = new Array(cols.length);
     const insertAll = conn.transaction((list: Row[]) => {
@@ -37,6 +50,7 @@ async function loadSqlite(db: Database, table: string, rows: Row[]): Promise<voi
     });
     insertAll(rows);
   } finally {
+    for (const ix of indexes) conn.exec(ix.sql);
     db.knex.client.releaseConnection(conn);
   }
 }
@@ -95,5 +109,47 @@ export async function finishLoad(db: Database, tables: string[]): Promise<void> 
     await knex.raw('analyze');
   } else {
     await knex.raw('pragma wal_checkpoint(TRUNCATE)');
+  }
+}
+
+/**
+ * Sets one column of many rows by id (derived values known only after other tables were generated,
+ * such as last_contact_at): a prepared UPDATE in one transaction on SQLite, UPDATE … FROM unnest in
+ * chunks on Postgres.
+ */
+export async function updateColumn(db: Database, table: string, column: string, ids: number[], values: Array<string | number | null>): Promise<void> {
+  if (!ids.length) return;
+  if (db.dialect === 'sqlite') {
+    const conn: BetterSqlite3.Database = await db.knex.client.acquireConnection();
+    try {
+      const stmt = conn.prepare(`update ${quote(table)} set ${quote(column)} = ? where id = ?`);
+      conn.transaction(() => {
+        for (let i = 0; i < ids.length; i++) stmt.run(values[i], ids[i]);
+      })();
+    } finally {
+      db.knex.client.releaseConnection(conn);
+    }
+    return;
+  }
+  const conn: pg.Client = await db.knex.client.acquireConnection();
+  try {
+    const info = await conn.query<{ udt_name: string }>('select udt_name from information_schema.columns where table_schema = current_schema() and table_name = $1 and column_name = $2', [table, column]);
+    const type = info.rows[0]?.udt_name;
+    if (!type) throw new Error(`table ${table} has no column ${column}`);
+    await conn.query('begin');
+    try {
+      for (let start = 0; start < ids.length; start += PG_CHUNK * 4) {
+        await conn.query(
+          `update ${quote(table)} t set ${quote(column)} = v.val from unnest($1::int4[], $2::${type}[]) as v(id, val) where t.id = v.id`,
+          [ids.slice(start, start + PG_CHUNK * 4), values.slice(start, start + PG_CHUNK * 4)],
+        );
+      }
+      await conn.query('commit');
+    } catch (err) {
+      await conn.query('rollback');
+      throw err;
+    }
+  } finally {
+    db.knex.client.releaseConnection(conn);
   }
 }

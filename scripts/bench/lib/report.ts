@@ -93,7 +93,8 @@ const TITLES: Record<Dialect, string> = { sqlite: 'SQLite', postgres: 'Postgres 
 
 const markers = (db: Dialect) => ({ start: `<!-- bench:${db}:start -->`, end: `<!-- bench:${db}:end -->` });
 
-const TEMPLATE = `# Kehu benchmarks
+const TEMPLATE = `<!-- Kehu's benchmark figures (sections between bench markers are written by scripts/bench/run.ts) and the hand-written analysis of what limits them. -->
+# Kehu benchmarks
 
 The sections between \`bench:…:start\` and \`bench:…:end\` markers are written by the harness
 (\`npm run bench -- all --db sqlite\`, \`npm run bench -- all --db postgres\`); everything else is
@@ -177,7 +178,7 @@ export function renderSection(db: Dialect, data: SectionData): string {
   }
   if (data.dataLoad) {
     const d = data.dataLoad;
-    lines.push(`Bench data (seed ${d.seed}, ${int(d.users)} users) loaded at: ${d.tables.map((t) => `${t.table} ${int(t.rows)} rows at ${int(t.rowsPerSecond)} rows/s`).join('; ')}.`, '');
+    lines.push(`Bench data (seed ${d.seed}, ${int(d.users)} users) loaded at: ${d.tables.filter((t) => t.rows > 0).map((t) => `${t.table} ${int(t.rows)} rows at ${int(t.rowsPerSecond)} rows/s`).join('; ')}.`, '');
   }
   if (data.growth) {
     const g = data.growth;

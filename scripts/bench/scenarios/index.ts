@@ -6,8 +6,13 @@ import home from './home';
 import apiMe from './api-me';
 import apiUsers from './api-users';
 import signIn from './sign-in';
+import { contactsList, contactsListManager } from './contacts-list';
+import search from './search';
+import company360 from './company-360';
+import { createActivity, createActivity200 } from './create-activity';
+import officeDay from './office-day';
 
-export const SCENARIOS: readonly Scenario[] = [loginPage, home, apiMe, apiUsers, signIn];
+export const SCENARIOS: readonly Scenario[] = [loginPage, home, apiMe, apiUsers, signIn, contactsList, contactsListManager, search, company360, createActivity, createActivity200, officeDay];
 
 /** The scenario the Growth table runs at several data sizes. */
 export const GROWTH_SCENARIO = 'api-users';

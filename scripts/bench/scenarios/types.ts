@@ -39,5 +39,7 @@ export interface Scenario {
   /** One line for the report: what is requested, by whom. */
   summary: string;
   role: RoleKey | null;
+  /** A fixed offered rate (requests/s in total) for this scenario; `--rate` overrides it. */
+  rate?: number;
   prepare(ctx: ScenarioContext): Promise<PreparedScenario>;
 }

@@ -12,6 +12,12 @@ export function registerCoreJobs(jobs: JobRunner, core: Core, services: Services
     core.log.info({ sessions, failures }, 'purged old sessions and sign-in failures');
   });
 
+  // Keeps the query planner's statistics current, so it picks the selective index (SQLite has no
+  // autovacuum-analyze; Postgres does its own).
+  jobs.register('db.optimize', { schedule: '7 4 * * *', runAtStart: core.db.dialect === 'sqlite' }, async () => {
+    if (core.db.dialect === 'sqlite') await core.db.knex.raw('pragma optimize=0x10002');
+  });
+
   // Task reminders become notifications (the bell) within a minute of their time.
   jobs.register('tasks.reminders', { schedule: '* * * * *', retries: 0 }, async () => {
     const due = await services.tasks.takeDueReminders();

@@ -7,15 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createTestDatabase } from '../support/databases';
-import { startKehu } from '../support/launcher';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1366, height: 900 };
+import type { Page } from 'playwright-core';
+import { DESKTOP, PHONE, ROOT, SHOTS, kehuAndBrowser } from '../support/browser';
 
 type Catalog = Record<string, any>;
 const zh: Catalog = JSON.parse(fs.readFileSync(path.join(ROOT, 'locales', 'zh-CN.json'), 'utf8'));
@@ -28,22 +21,7 @@ function shanghaiToday(): string {
 }
 
 t.test('customers in a real browser', async (t) => {
-  // Never skipped: without the browser this test fails and says why.
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium); this test never downloads a browser`);
-
-  const db = await createTestDatabase();
-  t.teardown(() => db.drop());
-  const kehu = await startKehu({ KEHU_DATA_DIR: db.dataDir, KEHU_DATABASE_URL: db.databaseUrl }, { timeoutMs: 120_000 });
-  t.teardown(async () => {
-    await kehu.stop();
-  });
-  const base = kehu.url;
-
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.teardown(() => browser.close());
+  const { base, browser, kehu } = await kehuAndBrowser(t);
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
   const page: Page = await context.newPage();
   page.setDefaultTimeout(15_000);

@@ -6,7 +6,7 @@ import { requirePermission, scopeQuery, type Actor } from '../../access/scope';
 import { NotFoundError } from '../../lib/errors';
 import { applyFilters, applySortAndCursor, finishPage, type ListQuery, type ListSpec } from '../../lib/listing';
 import { parentsOf, type ChildType, type ParentType, type Ref } from './links';
-import { requireAction, updateAtVersion } from './scoped';
+import { markDeleted, requireAction } from './scoped';
 
 export type ChildRow = Record<string, unknown> & { id: number; version: number; owner_id: number; parents: Array<Ref<ParentType>> };
 
@@ -35,9 +35,7 @@ export function childReader(core: Core, type: ChildType & ('activities' | 'tasks
       await knex.transaction(async (trx) => {
         const before = await load(trx, actor, id);
         await requireAction(trx, actor, type, 'delete', id);
-        const now = core.clock.now().toISOString();
-        await updateAtVersion(trx, type, id, before.version, { deleted_at: now, deleted_by: actor.userId, updated_at: now });
-        await core.audit.record(trx, actor, { action: 'delete', recordType: type, recordId: id });
+        await markDeleted(trx, core, actor, type, id, before.version);
       });
     },
     async list(actor: Actor, query: ListQuery & { parent_type?: string; parent_id?: number }): Promise<{ data: ChildRow[]; next_cursor: string | null }> {

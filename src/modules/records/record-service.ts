@@ -10,7 +10,7 @@ import { applyFilters, applySortAndCursor, finishPage, type ListQuery, type List
 import { validate } from '../../lib/validate';
 import { DAY } from '../../lib/time';
 import { resolveOwner } from './ownership';
-import { checkVersion, findInScope, requireAction, updateAtVersion } from './scoped';
+import { checkVersion, findInScope, markDeleted, requireAction, updateAtVersion } from './scoped';
 import { addTags, mergeTags, removeTags, setTags, tagsOf, type TagRef } from './tagging';
 import { indexNames, unindex } from './search-index';
 import { repointParent, type ParentType } from './links';
@@ -178,10 +178,8 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
       await knex.transaction(async (trx) => {
         const before = await load(trx, actor, id);
         await requireAction(trx, actor, type, 'delete', id);
-        const now = core.clock.now().toISOString();
-        await updateAtVersion(trx, type, id, before.version, { deleted_at: now, deleted_by: actor.userId, updated_at: now, updated_by: actor.userId });
         await unindex(trx, type, id);
-        await core.audit.record(trx, actor, { action: 'delete', recordType: type, recordId: id });
+        await markDeleted(trx, core, actor, type, id, before.version);
       });
     },
 
@@ -279,9 +277,8 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
             await updateAtVersion(trx, type, id, before.version, { ...owner, updated_at: now, updated_by: actor.userId });
             await core.audit.record(trx, actor, { action: 'assign', recordType: type, recordId: id, changes: diff({ owner_id: before.owner_id }, { owner_id: owner.owner_id }) });
           } else if (input.action === 'delete') {
-            await updateAtVersion(trx, type, id, before.version, { deleted_at: now, deleted_by: actor.userId, updated_at: now, updated_by: actor.userId });
             await unindex(trx, type, id);
-            await core.audit.record(trx, actor, { action: 'delete', recordType: type, recordId: id });
+            await markDeleted(trx, core, actor, type, id, before.version);
           } else {
             if (!input.tag_id) throw ValidationError.field('tag_id', 'required', 'is required for tagging');
             if (input.action === 'add_tag') await addTags(trx, type, [id], input.tag_id);

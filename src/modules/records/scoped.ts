@@ -1,6 +1,7 @@
 // Reading and checking single records through the access scope: a record outside the actor's read
 // scope is "not found"; one they may read but not change answers 403.
 import type { Knex } from 'knex';
+import type { Core } from '../../core';
 import type { Action, Resource } from '../../access/catalog';
 import { scopeQuery, type Actor } from '../../access/scope';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../lib/errors';
@@ -21,6 +22,13 @@ export async function requireAction(db: Knex, actor: Actor, type: Resource, acti
 /** Optimistic concurrency: the change must be based on the current version. */
 export function checkVersion(current: { version: number }, version: number, currentForClient: unknown): void {
   if (current.version !== version) throw new ConflictError('someone else changed this record since you opened it', currentForClient);
+}
+
+/** Sends a record to the trash (soft delete) at the version it was read at, with its audit entry. */
+export async function markDeleted(db: Knex, core: Core, actor: Actor, table: Resource, id: number, version: number): Promise<void> {
+  const now = core.clock.now().toISOString();
+  await updateAtVersion(db, table, id, version, { deleted_at: now, deleted_by: actor.userId, updated_at: now, updated_by: actor.userId });
+  await core.audit.record(db, actor, { action: 'delete', recordType: table, recordId: id });
 }
 
 /**

@@ -58,8 +58,12 @@ export const configSchema = {
     audit: {
       type: 'object',
       additionalProperties: false,
-      required: ['sealIntervalMs'],
-      properties: { sealIntervalMs: { type: 'integer', minimum: 50, maximum: 60000, description: 'How often new audit entries are sealed into the hash chain.' } },
+      required: ['sealIntervalMs', 'retentionDays', 'deleteArchivesAfterDays'],
+      properties: {
+        sealIntervalMs: { type: 'integer', minimum: 50, maximum: 60000, description: 'How often new audit entries are sealed into the hash chain.' },
+        retentionDays: { type: 'integer', minimum: 1, maximum: 36500, description: 'Days sealed audit entries stay in the database before the nightly rotation moves them to archive files.' },
+        deleteArchivesAfterDays: { type: 'integer', minimum: 0, maximum: 36500, description: 'Days after which archive files are deleted; 0 = never. Counted from the newest entry in a file.' },
+      },
     },
     trash: {
       type: 'object',
@@ -90,7 +94,7 @@ export interface Config {
   session: { ttlHours: number };
   auth: { maxConcurrentHashes: number; maxQueuedHashes: number };
   jobs: { enabled: boolean };
-  audit: { sealIntervalMs: number };
+  audit: { sealIntervalMs: number; retentionDays: number; deleteArchivesAfterDays: number };
   trash: { retentionDays: number };
   attachments: { maxBytes: number };
 }

@@ -1,6 +1,6 @@
 // The one place that decides which rows an actor may touch. Repositories call scope() and
 // apply the result to every list query and every by-id read or write; a row outside the
-// scope is "not found". The access issue adds sharing and editable roles here, nowhere else.
+// scope is "not found". Role levels (own/team/all) and record shares are both decided here.
 import type { Knex } from 'knex';
 import { levelOf, type Action, type Flag, type PermissionSet, type Resource, type ScopeLevel } from './catalog';
 import { ForbiddenError } from '../lib/errors';
@@ -12,6 +12,10 @@ export interface Actor {
   permissions: PermissionSet;
   /** Team paths ("/1/4/") of every team the user belongs to; their subtrees are the user's "team". */
   teamPaths: string[];
+  /** Ids of every team in those subtrees, resolved at sign-in so a team scope is one IN list. */
+  teamIds: number[];
+  /** Record types that have at least one share reaching this user (so the share branch is skipped otherwise). */
+  sharedTypes: string[];
   primaryTeamId: number | null;
   sessionId: number | null;
   locale: string;
@@ -21,18 +25,40 @@ export interface Actor {
   requestId: string | null;
 }
 
+/** Records shared with the actor (directly, or with a team they belong to or one above it). */
+export interface ShareReach {
+  recordType: string;
+  userId: number;
+  /** The actor's teams and their ancestors: a team share reaches its sub-teams' members. */
+  teamIds: number[];
+  access: 'read' | 'edit';
+}
+
 export type Scope =
   | { level: 'none' }
   | { level: 'all' }
-  | { level: 'own'; userId: number }
-  | { level: 'team'; userId: number; teamPaths: string[] };
+  | { level: 'own'; userId: number; shares: ShareReach | null }
+  | { level: 'team'; userId: number; teamIds: number[]; shares: ShareReach | null };
+
+/** Team ids on the actor's team paths: their own teams and every team above them. */
+export function ancestorTeamIds(actor: Pick<Actor, 'teamPaths'>): number[] {
+  return [...new Set(actor.teamPaths.flatMap((p) => p.split('/').filter(Boolean).map(Number)))];
+}
+
+/** Shares extend a role's own/team scope for reading (any share) and updating (edit shares); nothing else. */
+function shareReach(actor: Actor, resource: Resource, action: Action): ShareReach | null {
+  if (actor.userId === null || !actor.sharedTypes.includes(resource)) return null;
+  if (action !== 'read' && action !== 'update') return null;
+  return { recordType: resource, userId: actor.userId, teamIds: ancestorTeamIds(actor), access: action === 'read' ? 'read' : 'edit' };
+}
 
 export function scope(actor: Actor, resource: Resource, action: Action): Scope {
   const level: ScopeLevel = levelOf(actor.permissions, resource, action);
   if (level === 'all') return { level: 'all' };
   if (level === 'none' || actor.userId === null) return { level: 'none' };
-  if (level === 'own') return { level: 'own', userId: actor.userId };
-  return { level: 'team', userId: actor.userId, teamPaths: actor.teamPaths };
+  const shares = shareReach(actor, resource, action);
+  if (level === 'own') return { level: 'own', userId: actor.userId, shares };
+  return { level: 'team', userId: actor.userId, teamIds: actor.teamIds, shares };
 }
 
 export function can(actor: Actor, resource: Resource, action: Action): boolean {
@@ -50,7 +76,7 @@ export function requirePermission(actor: Actor, resource: Resource, action: Acti
 /**
  * Adds the scope's constraint to a query over a table with owner_id and team_id columns.
  * "team" covers the actor's own records and every record whose team lies in one of the
- * actor's team subtrees.
+ * actor's team subtrees; either may be widened by records shared with the actor.
  */
 export function applyScope(qb: Knex.QueryBuilder, s: Scope, table: string): Knex.QueryBuilder {
   switch (s.level) {
@@ -59,19 +85,29 @@ export function applyScope(qb: Knex.QueryBuilder, s: Scope, table: string): Knex
     case 'none':
       return qb.whereRaw('1 = 0');
     case 'own':
-      return qb.where(`${table}.owner_id`, s.userId);
+      if (!s.shares) return qb.where(`${table}.owner_id`, s.userId);
+      return qb.where((w) => {
+        w.where(`${table}.owner_id`, s.userId);
+        orShared(w, s.shares!, table);
+      });
     case 'team':
       return qb.where((w) => {
         w.where(`${table}.owner_id`, s.userId);
-        if (s.teamPaths.length) {
-          w.orWhereIn(`${table}.team_id`, function subtree(this: Knex.QueryBuilder) {
-            this.select('id').from('teams').where((tw) => {
-              for (const p of s.teamPaths) tw.orWhere('path', 'like', `${p}%`);
-            });
-          });
-        }
+        if (s.teamIds.length) w.orWhereIn(`${table}.team_id`, s.teamIds);
+        if (s.shares) orShared(w, s.shares, table);
       });
   }
+}
+
+function orShared(w: Knex.QueryBuilder, reach: ShareReach, table: string): void {
+  w.orWhereIn(`${table}.id`, function shared(this: Knex.QueryBuilder) {
+    this.select('record_id').from('record_shares').where('record_type', reach.recordType);
+    if (reach.access === 'edit') this.where('access', 'edit');
+    this.where((who) => {
+      who.where('user_id', reach.userId);
+      if (reach.teamIds.length) who.orWhereIn('team_id', reach.teamIds);
+    });
+  });
 }
 
 /**
@@ -113,6 +149,8 @@ export const SYSTEM_ACTOR_BASE = {
   userId: null,
   roleKey: 'system',
   teamPaths: [],
+  teamIds: [],
+  sharedTypes: [],
   primaryTeamId: null,
   sessionId: null,
   name: 'system',

@@ -27,6 +27,6 @@ export async function openCliContext(config: Config): Promise<CliContext> {
   const core: Core = { config, db, clock: systemClock, audit: createAuditWriter(systemClock), log };
   const services = createServices(core);
   await services.roles.ensureBuiltins();
-  const actor: Actor = { ...SYSTEM_ACTOR_BASE, teamPaths: [], permissions: BUILTIN_ROLES.admin.permissions, locale: 'en', ip: `cli@${os.hostname()}`, userAgent: `kehu-cli (${os.userInfo().username})` };
+  const actor: Actor = { ...SYSTEM_ACTOR_BASE, teamPaths: [], teamIds: [], sharedTypes: [], permissions: BUILTIN_ROLES.admin.permissions, locale: 'en', ip: `cli@${os.hostname()}`, userAgent: `kehu-cli (${os.userInfo().username})` };
   return { core, services, actor, close: () => db.close() };
 }

@@ -197,7 +197,7 @@ t.test('scope() and applyScope() for every built-in role over the team tree', as
   t.same(await visible(await actorOf(managerCO.token)), ids('managerOwnInO', 'child', 'grand', 'other'), 'manager in C and O: both subtrees');
 
   const salesActor = await actorOf(sales.token);
-  t.same(scope(salesActor, 'contacts', 'read'), { level: 'own', userId: sales.user.id });
+  t.same(scope(salesActor, 'contacts', 'read'), { level: 'own', userId: sales.user.id, shares: null });
   t.same(await visible(salesActor), ids('salesOwn'), 'sales: own rows only');
   t.same(await visible(salesActor, 'contacts', 'export'), [], 'sales: no export');
 

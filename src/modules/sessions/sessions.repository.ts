@@ -15,17 +15,30 @@ export interface SessionForAuth {
   role_key: string;
   permissions: string | object;
   teamPaths: string[];
+  teamIds: number[];
+  sharedTypes: string[];
 }
 
 export function createSessionsRepository(knex: Knex) {
   // Fixed SQL on the hot path: no query building per request. Team paths are digits and slashes,
-  // so a comma-joined list is unambiguous.
-  const aggregate = knex.client.config.client === 'pg' ? 'string_agg' : 'group_concat';
+  // record types are words, so comma-joined lists are unambiguous. Besides the session and user
+  // it resolves what scoping needs: the ids of every team in the user's subtrees (a "team" scope
+  // becomes one IN list) and which record types have a share reaching the user at all.
+  const pg = knex.client.config.client === 'pg';
+  const joined = (expr: string) => (pg ? `string_agg(distinct ${expr}::text, ',')` : `group_concat(distinct ${expr})`);
   const loadForAuthSql = `
     select s.id as session_id, s.user_id, s.expires_at, s.revoked_at, s.last_seen_at,
            u.name, u.email, u.locale, u.active, u.primary_team_id, r.key as role_key, r.permissions,
-           (select ${aggregate}(t.path, ',') from user_teams ut join teams t on t.id = ut.team_id
-             where ut.user_id = u.id and t.deleted_at is null) as team_paths
+           (select ${joined('t.path')} from user_teams ut join teams t on t.id = ut.team_id
+             where ut.user_id = u.id and t.deleted_at is null) as team_paths,
+           (select ${joined('sub.id')} from user_teams ut join teams t on t.id = ut.team_id
+             join teams sub on sub.path like t.path || '%'
+             where ut.user_id = u.id and t.deleted_at is null) as team_ids,
+           (select ${joined('rs.record_type')} from record_shares rs
+             where rs.user_id = u.id or rs.team_id in (
+               select above.id from user_teams ut join teams t on t.id = ut.team_id
+               join teams above on t.path like above.path || '%'
+               where ut.user_id = u.id and t.deleted_at is null)) as shared_types
     from sessions s join users u on u.id = s.user_id join roles r on r.id = u.role_id
     where s.id = ?`;
   return {
@@ -36,9 +49,10 @@ export function createSessionsRepository(knex: Knex) {
     /** One query per request: the session, its user and role, and the user's team paths. */
     async loadForAuth(sessionId: number): Promise<SessionForAuth | undefined> {
       const result = await knex.raw(loadForAuthSql, [sessionId]);
-      const row = (Array.isArray(result) ? result[0] : result.rows[0]) as (SessionForAuth & { team_paths: string | null }) | undefined;
+      const row = (Array.isArray(result) ? result[0] : result.rows[0]) as (SessionForAuth & { team_paths: string | null; team_ids: string | number | null; shared_types: string | null }) | undefined;
       if (!row) return undefined;
-      return { ...row, teamPaths: row.team_paths ? row.team_paths.split(',') : [] };
+      const list = (v: string | number | null) => (v === null || v === '' ? [] : String(v).split(','));
+      return { ...row, teamPaths: list(row.team_paths), teamIds: list(row.team_ids).map(Number), sharedTypes: list(row.shared_types) };
     },
     async touch(sessionId: number, at: string): Promise<void> {
       await knex('sessions').where({ id: sessionId }).update({ last_seen_at: at });

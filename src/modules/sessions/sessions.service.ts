@@ -47,6 +47,8 @@ export function createSessionsService(core: Core) {
         roleKey: row.role_key,
         permissions,
         teamPaths: row.teamPaths,
+        teamIds: row.teamIds,
+        sharedTypes: row.sharedTypes,
         primaryTeamId: row.primary_team_id,
         sessionId,
         locale: isLocale(row.locale) ? row.locale : defaultLocale,

@@ -60,6 +60,8 @@ import notificationsPages from './modules/notifications/notifications.pages';
 import tagsPages from './modules/tags/tags.pages';
 import attachmentsPages from './modules/attachments/attachments.pages';
 import savedViewsPages from './modules/saved-views/saved-views.pages';
+import sharesApi from './modules/shares/shares.api';
+import sharesPages from './modules/shares/shares.pages';
 
 export interface AppOptions {
   config: Config;
@@ -148,6 +150,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(tagsPages);
   await app.register(attachmentsPages);
   await app.register(savedViewsPages);
+  await app.register(sharesPages);
   await app.register(async (api) => {
     // The API speaks JSON: a form or text body is refused with 415 rather than half-understood
     // (file uploads, multipart, are the one exception).
@@ -170,6 +173,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await api.register(tagsApi);
     await api.register(attachmentsApi);
     await api.register(savedViewsApi);
+    await api.register(sharesApi);
   }, { prefix: '/api/v1' });
 
   let stopSealer: (() => Promise<void>) | undefined;

@@ -19,6 +19,7 @@ import { createTagsService } from './modules/tags';
 import { createAttachmentsService } from './modules/attachments';
 import { createSavedViewsService } from './modules/saved-views';
 import { createMyDayService } from './modules/home/myday.service';
+import { createSharesService } from './modules/shares';
 
 export function createServices(core: Core) {
   const roles = createRolesService(core);
@@ -39,6 +40,7 @@ export function createServices(core: Core) {
   const attachments = createAttachmentsService(core);
   const savedViews = createSavedViewsService(core);
   const myDay = createMyDayService(core, { tasks, settings });
-  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay };
+  const shares = createSharesService(core, { notifications });
+  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -208,6 +208,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
           await cfg.detachChildren?.(trx, id);
           await trx('record_links').where({ parent_type: type, parent_id: id }).delete();
           await trx('taggings').where({ record_type: type, record_id: id }).delete();
+          await trx('record_shares').where({ record_type: type, record_id: id }).delete();
           await unindex(trx, type, id);
           await trx(type).where({ id }).delete();
           await core.audit.record(trx, { userId: null, ip: null, userAgent: 'job:trash.purge', requestId: null }, { action: 'purge', recordType: type, recordId: id });
@@ -250,6 +251,8 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         await updateAtVersion(trx, type, keepId, keep.version, { ...taken, ...cfg.derive(taken), last_contact_at: lastContact, updated_at: now, updated_by: actor.userId });
         await repointParent(trx, type, mergeId, keepId);
         await mergeTags(trx, type, mergeId, keepId);
+        // Whoever the merged record was shared with keeps access to the customer it became.
+        await trx('record_shares').where({ record_type: type, record_id: mergeId }).update({ record_id: keepId });
         await cfg.mergeChildren?.(trx, mergeId, keepId);
         await updateAtVersion(trx, type, mergeId, other.version, { deleted_at: now, deleted_by: actor.userId, updated_at: now, updated_by: actor.userId });
         await unindex(trx, type, mergeId);

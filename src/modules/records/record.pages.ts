@@ -13,6 +13,7 @@ import { formSchema, handleForm, listField, localizeFields } from '../../plugins
 import { pageQuerySchema, pruneEmptyQuery, safeQuerystring, toQuerystring } from '../../plugins/list-pages';
 import { rememberRecent } from '../../plugins/recent';
 import type { Attachable } from '../attachments';
+import { sharingSection } from '../shares/shares.pages';
 import { DuplicateError, type RecordRow, type RecordService } from './record-service';
 import { listPageData, type Cell, type FilterField, type ListColumn } from './list-page';
 import {
@@ -109,6 +110,7 @@ export function registerRecordPages(app: FastifyInstance, o: RecordPagesOptions)
       quick: { values: { type: 'call' }, errors: {} },
       activityTypes: types,
       maxUploadMb: Math.round(attachments.maxBytes() / 1048576),
+      sharing: await sharingSection(app, req, type, id),
       can: { update: can(actor, type, 'update'), delete: can(actor, type, 'delete'), log: can(actor, 'activities', 'create'), task: can(actor, 'tasks', 'create') },
       ...(await o.showExtras(req, row, lookups)),
       ...extra,
@@ -225,7 +227,7 @@ export function registerRecordPages(app: FastifyInstance, o: RecordPagesOptions)
     config: { permission: `${type}.read` },
     schema: {
       params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { cursor: { type: 'string', maxLength: 500 }, notice: { type: 'string', enum: ['created', 'saved', 'logged', 'uploaded', 'merged', 'restored', 'file_deleted'] } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { cursor: { type: 'string', maxLength: 500 }, notice: { type: 'string', enum: ['created', 'saved', 'logged', 'uploaded', 'merged', 'restored', 'file_deleted', 'shared', 'unshared', 'share_invalid'] } } },
     },
   }, async (req, reply) => renderShow(req, reply, req.params.id, { notice: (req.query as { notice?: string }).notice }));
 

@@ -62,6 +62,8 @@ import attachmentsPages from './modules/attachments/attachments.pages';
 import savedViewsPages from './modules/saved-views/saved-views.pages';
 import sharesApi from './modules/shares/shares.api';
 import sharesPages from './modules/shares/shares.pages';
+import auditApi from './modules/audit/audit.api';
+import auditPages from './modules/audit/audit.pages';
 
 export interface AppOptions {
   config: Config;
@@ -151,6 +153,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(attachmentsPages);
   await app.register(savedViewsPages);
   await app.register(sharesPages);
+  await app.register(auditPages);
   await app.register(async (api) => {
     // The API speaks JSON: a form or text body is refused with 415 rather than half-understood
     // (file uploads, multipart, are the one exception).
@@ -174,6 +177,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await api.register(attachmentsApi);
     await api.register(savedViewsApi);
     await api.register(sharesApi);
+    await api.register(auditApi);
   }, { prefix: '/api/v1' });
 
   let stopSealer: (() => Promise<void>) | undefined;

@@ -19,6 +19,7 @@ import { createTagsService } from './modules/tags';
 import { createAttachmentsService } from './modules/attachments';
 import { createSavedViewsService } from './modules/saved-views';
 import { createMyDayService } from './modules/home/myday.service';
+import { createAuditLogService } from './modules/audit';
 import { createSharesService } from './modules/shares';
 
 export function createServices(core: Core) {
@@ -40,7 +41,8 @@ export function createServices(core: Core) {
   const attachments = createAttachmentsService(core);
   const savedViews = createSavedViewsService(core);
   const myDay = createMyDayService(core, { tasks, settings });
+  const auditLog = createAuditLogService(core, { settings });
   const shares = createSharesService(core, { notifications });
-  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares };
+  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, auditLog };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -6,7 +6,6 @@ import { openDatabase } from '../db/database';
 import { migrateLatest, migrationStatus } from '../db/migrate';
 import { AppError, ValidationError } from '../lib/errors';
 import { sealAll } from '../audit/sealer';
-import { verifyChain } from '../audit/verify';
 import { openCliContext } from './context';
 import { serve } from '../server';
 
@@ -100,19 +99,56 @@ export const commands: Record<string, Command> = {
   },
 
   'audit:verify': {
-    summary: 'Seal pending audit entries and verify the whole hash chain',
+    summary: 'Seal pending audit entries and verify the whole hash chain, archives included',
     usage: 'kehu audit:verify',
     options: {},
     async run(config) {
-      const db = await openDatabase(config);
+      const ctx = await openCliContext(config);
       try {
-        await migrateLatest(db.knex);
-        await sealAll(db.knex);
-        const result = await verifyChain(db.knex);
-        if (!result.ok) throw new UsageError(`audit chain broken at entry ${result.problem!.id} (seq ${result.problem!.seq}): ${result.problem!.reason}`);
-        console.log(`audit chain intact: ${result.checked} entries, head ${result.headHash}`);
+        await sealAll(ctx.core.db.knex);
+        const result = await ctx.services.auditLog.verify();
+        if (!result.ok) {
+          const p = result.problem!;
+          throw new UsageError(`audit chain broken at ${p.id === null ? '' : `entry ${p.id} `}(seq ${p.seq})${p.file ? ` in ${p.file}` : ''}: ${p.reason}`);
+        }
+        console.log(`audit chain intact: ${result.checked} entries checked, head seq ${result.headSeq} ${result.headHash}`);
       } finally {
-        await db.close();
+        await ctx.close();
+      }
+    },
+  },
+
+  'audit:rotate': {
+    summary: 'Move sealed audit entries older than audit.retentionDays into archive files now',
+    usage: 'kehu audit:rotate',
+    options: {},
+    async run(config) {
+      const ctx = await openCliContext(config);
+      try {
+        const { pieces, deletedFiles } = await ctx.services.auditLog.rotate();
+        for (const p of pieces) console.log(`archived seq ${p.fromSeq}-${p.throughSeq} (${p.entries} entries) to ${p.file}`);
+        for (const f of deletedFiles) console.log(`deleted archive file ${f} (audit.deleteArchivesAfterDays)`);
+        if (!pieces.length && !deletedFiles.length) console.log('nothing to rotate');
+      } finally {
+        await ctx.close();
+      }
+    },
+  },
+
+  'audit:erase': {
+    summary: "Erase a record's personal values from the audit log, archives included (the chain still verifies)",
+    usage: 'kehu audit:erase --record <type>:<id>',
+    options: { record: { type: 'string' } },
+    async run(config, values) {
+      required(values, ['record']);
+      const m = /^([a-z_]+):(\S+)$/.exec(String(values.record));
+      if (!m) throw new UsageError('--record must be <type>:<id>, e.g. contacts:12');
+      const ctx = await openCliContext(config);
+      try {
+        const result = await ctx.services.auditLog.erase(ctx.actor, m[1], m[2]);
+        console.log(`erased the values of ${result.online} online and ${result.archived} archived entries about ${m[1]}:${m[2]}${result.files.length ? ` (rewrote ${result.files.join(', ')})` : ''}`);
+      } finally {
+        await ctx.close();
       }
     },
   },

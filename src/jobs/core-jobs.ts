@@ -32,4 +32,18 @@ export function registerCoreJobs(jobs: JobRunner, core: Core, services: Services
     const purged = { companies: await services.companies.purgeTrash(days), contacts: await services.contacts.purgeTrash(days) };
     core.log.info({ purged, days }, 'purged the trash');
   });
+
+  // Verification first, so a broken chain is reported before rotation moves any of it to archives;
+  // a failed verification fails the run (and so shows on the jobs page) after recording its result.
+  jobs.register('audit.verify', { schedule: '47 1 * * *', retries: 0 }, async () => {
+    const result = await services.auditLog.verify();
+    if (!result.ok) throw new Error(`audit chain broken at seq ${result.problem!.seq}: ${result.problem!.reason}`);
+    core.log.info({ checked: result.checked, headSeq: result.headSeq }, 'audit chain verified');
+  });
+
+  // Sealed entries past audit.retentionDays move to monthly archive files in the data directory.
+  jobs.register('audit.rotate', { schedule: '17 2 * * *' }, async () => {
+    const result = await services.auditLog.rotate();
+    core.log.info({ pieces: result.pieces, deletedFiles: result.deletedFiles }, 'audit log rotated');
+  });
 }

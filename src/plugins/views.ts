@@ -84,6 +84,7 @@ export default fp(async (app) => {
             users: can('users.read') && can('users.update'),
             teams: can('teams.update'),
             jobs: can('jobs.read'),
+            audit: can('audit.read'),
             settings: can('settings.update'),
             admin: can('users.update') || can('teams.update') || can('jobs.read') || can('settings.update'),
           }

@@ -1,11 +1,13 @@
-// The jobs page: every scheduled job, its recent runs and their outcome, and "run now".
+// The jobs page: every scheduled job, its recent runs and their outcome, "run now", and the last
+// verification of the audit chain.
 import type { FastifyInstance } from 'fastify';
 import { t } from '../../lib/i18n';
 
 export default async function jobsPages(app: FastifyInstance): Promise<void> {
   app.get('/admin/jobs', { config: { permission: 'jobs.read' } }, async (req, reply) => {
     const jobs = await Promise.all(app.jobs.list().map(async (j) => ({ ...j, runs: await app.jobs.recentRuns(j.name, 5) })));
-    return reply.page('admin/jobs', { title: t(req.locale, 'jobs.title'), jobs });
+    const verification = await app.services.auditLog.lastVerification();
+    return reply.page('admin/jobs', { title: t(req.locale, 'jobs.title'), jobs, verification });
   });
 
   app.post<{ Params: { name: string } }>('/admin/jobs/:name/run', {

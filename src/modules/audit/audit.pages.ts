@@ -1,0 +1,82 @@
+// The auditor's pages: the filterable log (/audit), one entry's diff, and a record's history
+// (/audit/records/:type/:id, for whoever may read the record). The export is the API's CSV route.
+import qs from 'qs';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { hasKey, t, type Locale } from '../../lib/i18n';
+import { pruneEmptyQuery } from '../../plugins/list-pages';
+import { historyParams, historyQuerySchema, listQuerySchema, type AuditQuery, type PresentedEntry } from './audit.schemas';
+import { valueText } from './csv';
+
+const entryParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } } } as const;
+
+function label(locale: Locale, group: string, code: string): string {
+  return hasKey(`audit.${group}.${code}`) ? t(locale, `audit.${group}.${code}`) : code;
+}
+
+/** An entry as the views show it: labels translated, values as text. */
+function view(locale: Locale, e: PresentedEntry) {
+  return {
+    ...e,
+    actionLabel: label(locale, 'actions', e.action),
+    typeLabel: label(locale, 'types', e.record_type),
+    changes: e.changes.map((c) => ({ ...c, beforeText: valueText(c.before), afterText: valueText(c.after) })),
+  };
+}
+
+function querystring(query: Record<string, unknown>): string {
+  const text = qs.stringify(query, { encodeValuesOnly: true, skipNulls: true });
+  return text ? `?${text}` : '';
+}
+
+export default async function auditPages(app: FastifyInstance): Promise<void> {
+  const service = app.services.auditLog;
+  const entries = (req: FastifyRequest, list: PresentedEntry[]) => list.map((e) => view(req.locale, e));
+
+  app.get<{ Querystring: AuditQuery }>('/audit', {
+    config: { permission: 'audit.read' },
+    preValidation: pruneEmptyQuery,
+    schema: { hide: true, querystring: listQuerySchema },
+  }, async (req, reply) => {
+    const { filter = {}, limit } = req.query;
+    const page = await service.list(req.actor!, req.query);
+    const users = await service.users();
+    return reply.page('audit/index', {
+      title: t(req.locale, 'audit.title'),
+      entries: entries(req, page.data),
+      filter,
+      users: users.map((u) => ({ ...u, selected: u.id === filter.actor_id })),
+      nextUrl: page.next_cursor ? `/audit${querystring({ filter, limit, cursor: page.next_cursor })}` : null,
+      exportUrl: service.canExport(req.actor!) ? `/api/v1/audit-log/export${querystring({ filter })}` : null,
+      filtered: Object.keys(filter).length > 0,
+    });
+  });
+
+  app.get<{ Params: { id: number } }>('/audit/entries/:id', {
+    config: { permission: 'audit.read' },
+    schema: { hide: true, params: entryParams },
+  }, async (req, reply) => {
+    const entry = view(req.locale, await service.get(req.actor!, req.params.id));
+    return reply.page('audit/entry', { title: t(req.locale, 'audit.entry_title', { id: entry.id }), entry });
+  });
+
+  app.get<{ Params: { type: string; id: string }; Querystring: { cursor?: string; limit?: number } }>('/audit/records/:type/:id', {
+    // Whoever may read the record may read its history: the service checks the record's scope.
+    config: { permission: 'signed-in' },
+    preValidation: pruneEmptyQuery,
+    schema: { hide: true, params: historyParams, querystring: historyQuerySchema },
+  }, async (req, reply) => {
+    const { type, id } = req.params;
+    const page = await service.history(req.actor!, type, id, req.query);
+    const base = `/audit/records/${encodeURIComponent(type)}/${encodeURIComponent(id)}`;
+    const recordUrl = ['companies', 'contacts'].includes(type) ? `/${type}/${encodeURIComponent(id)}` : null;
+    return reply.page('audit/history', {
+      title: t(req.locale, 'audit.history_title'),
+      typeLabel: label(req.locale, 'types', type),
+      recordId: id,
+      recordUrl,
+      entries: entries(req, page.data),
+      nextUrl: page.next_cursor ? `${base}${querystring({ limit: req.query.limit, cursor: page.next_cursor })}` : null,
+      auditor: app.services.auditLog.canRead(req.actor!),
+    });
+  });
+}

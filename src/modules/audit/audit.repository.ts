@@ -1,0 +1,99 @@
+// Reading the audit log wherever its entries are: the table, and the archive pieces a query can
+// match (by their time range in the checkpoints). Newest first by (at, id), keyset-paginated; the
+// table is read through its indexes, archive pieces are read whole (slower, acceptable).
+import type { Knex } from 'knex';
+import { archiveDir, readPiece, type StoredEntry } from '../../audit/archive';
+import { ENTRY_COLUMNS, listCheckpoints, withValues } from '../../audit/store';
+
+export interface AuditFilter {
+  actor_id?: number;
+  action?: string;
+  record_type?: string;
+  record_id?: string;
+  ip?: string;
+  /** Inclusive lower and exclusive upper bound on `at` (UTC ISO). */
+  from?: string;
+  to?: string;
+}
+
+export interface Position {
+  at: string;
+  id: number;
+}
+
+export interface Entry extends StoredEntry {
+  archived: boolean;
+}
+
+/** Newest first: later `at`, then higher id. */
+function newerFirst(a: Position, b: Position): number {
+  return a.at === b.at ? b.id - a.id : a.at < b.at ? 1 : -1;
+}
+
+function matches(e: StoredEntry, f: AuditFilter, after: Position | null): boolean {
+  return (
+    (f.actor_id === undefined || e.actor_id === f.actor_id) &&
+    (f.action === undefined || e.action === f.action) &&
+    (f.record_type === undefined || e.record_type === f.record_type) &&
+    (f.record_id === undefined || e.record_id === f.record_id) &&
+    (f.ip === undefined || e.ip === f.ip) &&
+    (f.from === undefined || e.at >= f.from) &&
+    (f.to === undefined || e.at < f.to) &&
+    (after === null || newerFirst(after, e) > 0)
+  );
+}
+
+export function createAuditRepository(knex: Knex, dataDir: string) {
+  const dir = archiveDir(dataDir);
+
+  async function fromTable(f: AuditFilter, after: Position | null, limit: number): Promise<Entry[]> {
+    const qb = knex('audit_log').select(ENTRY_COLUMNS).orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+    for (const key of ['actor_id', 'action', 'record_type', 'record_id', 'ip'] as const) if (f[key] !== undefined) qb.where(key, f[key]!);
+    if (f.from) qb.where('at', '>=', f.from);
+    if (f.to) qb.where('at', '<', f.to);
+    if (after) qb.where((w) => w.where('at', '<', after.at).orWhere((o) => o.where('at', after.at).andWhere('id', '<', after.id)));
+    return (await withValues(knex, await qb)).map((e) => ({ ...e, archived: false }));
+  }
+
+  return {
+    /** One page newest first after `after`; `more` says whether anything older matches. */
+    async page(f: AuditFilter, after: Position | null, limit: number): Promise<{ entries: Entry[]; more: boolean }> {
+      let found = await fromTable(f, after, limit + 1);
+      const pieces = (await listCheckpoints(knex))
+        .filter((cp) => !cp.file_deleted_at && (!f.from || cp.last_at >= f.from) && (!f.to || cp.first_at < f.to) && (!after || cp.first_at <= after.at))
+        .sort((a, b) => (a.last_at < b.last_at ? 1 : -1));
+      for (const cp of pieces) {
+        // Once the page is full, a piece whose newest entry is older than the page's last cannot contribute.
+        if (found.length > limit && cp.last_at < found[limit].at) break;
+        const piece = await readPiece(dir, cp.file);
+        if (!piece) continue;
+        for (const e of piece.entries) if (matches(e, f, after)) found.push({ ...e, archived: true });
+        found = found.sort(newerFirst).slice(0, limit + 1);
+      }
+      return { entries: found.slice(0, limit), more: found.length > limit };
+    },
+
+    async byId(id: number): Promise<Entry | null> {
+      const row = await knex('audit_log').where({ id }).first(ENTRY_COLUMNS);
+      if (row) return { ...(await withValues(knex, [row]))[0], archived: false };
+      for (const cp of await listCheckpoints(knex)) {
+        if (cp.file_deleted_at || id < cp.min_id || id > cp.max_id) continue;
+        const hit = (await readPiece(dir, cp.file))?.entries.find((e) => Number(e.id) === id);
+        if (hit) return { ...hit, archived: true };
+      }
+      return null;
+    },
+
+    async userNames(ids: number[]): Promise<Map<number, string>> {
+      const unique = [...new Set(ids)];
+      const rows = unique.length ? await knex('users').whereIn('id', unique).select('id', 'name') : [];
+      return new Map(rows.map((r) => [Number(r.id), r.name as string]));
+    },
+
+    /** Everyone who can appear as "who", for the filter form. */
+    async users(): Promise<Array<{ id: number; name: string }>> {
+      return (await knex('users').orderBy('name_sort').select('id', 'name')).map((r) => ({ id: Number(r.id), name: r.name }));
+    },
+  };
+}
+export type AuditRepository = ReturnType<typeof createAuditRepository>;

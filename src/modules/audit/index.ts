@@ -1,0 +1,2 @@
+export { createAuditLogService, type AuditLogService } from './audit.service';
+export type { PresentedEntry, PresentedChange } from './audit.schemas';

@@ -8,6 +8,7 @@ import { buildApp, type AppOptions } from '../src/app';
 import type { Clock } from '../src/lib/time';
 import { tokenFor } from '../src/plugins/auth';
 import type { User } from '../src/modules/users';
+import type { Actor } from '../src/access/scope';
 import { createTestDatabase, testDialect, type TestDatabase } from './support/databases';
 
 export { testDialect };
@@ -72,6 +73,14 @@ export function apiClient(app: FastifyInstance, token?: string) {
     put: <T = any>(url: string, body?: unknown, extra?: Record<string, string>) => req<T>('PUT', url, body ?? {}, extra),
     delete: <T = any>(url: string, extra?: Record<string, string>) => req<T>('DELETE', url, undefined, extra),
   };
+}
+
+/** The actor a token's requests run as (as the auth plugin resolves it), for calling services directly. */
+export async function actorFor(app: FastifyInstance, token: string): Promise<Actor> {
+  const { sid, uid } = app.jwt.decode<{ sid: number; uid: number }>(token)!;
+  const actor = await app.services.sessions.resolve(sid, uid, { ip: null, userAgent: null, requestId: null }, 'zh-CN');
+  if (!actor) throw new Error('the token names no live session');
+  return actor;
 }
 
 /** Completes first-run setup; returns the admin and a Bearer token for them. */

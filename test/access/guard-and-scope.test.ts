@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import accessGuard from '../../src/plugins/access-guard';
 import { applyScope, scope, type Actor } from '../../src/access/scope';
 import type { Action, Resource } from '../../src/access/catalog';
-import { apiClient, buildTestApp, createUser, setupAdmin } from '../helper';
+import { actorFor, apiClient, buildTestApp, createUser, setupAdmin } from '../helper';
 
 /** A bare Fastify with the guard's dependency satisfied by a stub 'kehu-auth' that sets request.actor. */
 async function bareApp(t: Test, actor: Partial<Actor> | null = null): Promise<FastifyInstance> {
@@ -165,12 +165,7 @@ t.test('scope() and applyScope() for every built-in role over the team tree', as
   }
   const all = Object.keys(rows);
 
-  const actorOf = async (token: string): Promise<Actor> => {
-    const { sid, uid } = app.jwt.decode<{ sid: number; uid: number }>(token)!;
-    const actor = await app.services.sessions.resolve(sid, uid, { ip: null, userAgent: null, requestId: null }, 'zh-CN');
-    if (!actor) throw new Error('no actor');
-    return actor;
-  };
+  const actorOf = (token: string) => actorFor(app, token);
   const visible = async (actor: Actor, resource: Resource = 'contacts', action: Action = 'read', base = knex('scope_probe')) => {
     const list = await applyScope(base, scope(actor, resource, action), 'scope_probe').orderBy('scope_probe.id').pluck('scope_probe.id');
     return list.map(Number);

@@ -36,3 +36,8 @@ export function browser(app: FastifyInstance, sessionToken: string) {
   };
 }
 
+
+/** Undoes Handlebars' HTML escaping. */
+export const decode = (s: string) => s.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=').replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+/** The value of a hidden form field in a page. */
+export const hidden = (html: string, name: string) => decode(new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '');

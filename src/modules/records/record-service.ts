@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import type { Core } from '../../core';
 import { requirePermission, scopeQuery, type Actor } from '../../access/scope';
+import { isMaskedEcho, maskRow, seesSensitive, sensitiveFieldsOf } from '../../access/sensitive';
 import { diff } from '../../audit/writer';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
 import { applyFilters, applySortAndCursor, finishPage, type ListQuery, type ListSpec } from '../../lib/listing';
@@ -94,6 +95,15 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
     return out;
   }
 
+  /** What leaves the service: sensitive fields masked for roles that may not see them. */
+  const present = (actor: Actor, row: RecordRow): RecordRow => maskRow(actor, type, row);
+
+  /** A masked value sent back unchanged (a form or client echoing what it was shown) is no change. */
+  function dropMaskedEchoes(actor: Actor, fields: Record<string, unknown>, before: RecordRow): void {
+    if (seesSensitive(actor)) return;
+    for (const f of sensitiveFieldsOf(type)) if (f in fields && isMaskedEcho(fields[f], before[f])) delete fields[f];
+  }
+
   const service = {
     type,
 
@@ -113,12 +123,12 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
       const column = sortColumn.split('.').pop()!;
       if (!cfg.columns.includes(column)) qb.select(sortColumn);
       const page = finishPage(await qb, limit, (r) => r[column] as string | number | null);
-      return { data: await decorate(knex, page.rows), next_cursor: page.next_cursor };
+      return { data: (await decorate(knex, page.rows)).map((r) => present(actor, r)), next_cursor: page.next_cursor };
     },
 
     async get(actor: Actor, id: number): Promise<RecordRow> {
       requirePermission(actor, type, 'read');
-      return load(knex, actor, id);
+      return present(actor, await load(knex, actor, id));
     },
 
     async create(actor: Actor, input: Record<string, unknown>): Promise<RecordRow> {
@@ -142,7 +152,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         await indexNames(trx, type, id, cfg.searchNames(stored));
         const created = await load(trx, actor, id);
         await core.audit.record(trx, actor, { action: 'create', recordType: type, recordId: id, changes: diff(null, { ...audited(created), owner_id: created.owner_id }) });
-        return created;
+        return present(actor, created);
       });
     },
 
@@ -153,7 +163,8 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
       return knex.transaction(async (trx) => {
         const before = await load(trx, actor, id);
         await requireAction(trx, actor, type, 'update', id);
-        checkVersion(before, version, before);
+        checkVersion(before, version, present(actor, before));
+        dropMaskedEchoes(actor, fields, before);
         const changes: Record<string, unknown> = { ...fields, ...cfg.derive(fields) };
         cfg.adjustUpdate?.(changes, before, fields);
         await cfg.check?.(trx, actor, changes);
@@ -169,7 +180,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         await indexNames(trx, type, id, cfg.searchNames(after));
         const auditedChanges = diff({ ...audited(before), owner_id: before.owner_id }, { ...audited(after), owner_id: after.owner_id });
         await core.audit.record(trx, actor, { action: owner_id !== undefined && owner_id !== before.owner_id ? 'assign' : 'update', recordType: type, recordId: id, changes: auditedChanges });
-        return after;
+        return present(actor, after);
       });
     },
 
@@ -195,7 +206,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         const after = await load(trx, actor, id);
         await indexNames(trx, type, id, cfg.searchNames(after));
         await core.audit.record(trx, actor, { action: 'restore', recordType: type, recordId: id });
-        return after;
+        return present(actor, after);
       });
     },
 
@@ -260,7 +271,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         await indexNames(trx, type, keepId, cfg.searchNames(after));
         await core.audit.record(trx, actor, { action: 'merge', recordType: type, recordId: keepId, changes: { ...diff(audited(keep), audited(after)), merged_from: [null, mergeId] } });
         await core.audit.record(trx, actor, { action: 'merged_into', recordType: type, recordId: mergeId, changes: { merged_into: [null, keepId] } });
-        return after;
+        return present(actor, after);
       });
     },
 

@@ -1,9 +1,11 @@
 // The global search box: companies and contacts by name or short name (any two or more characters,
 // Chinese included), by phone (the last 4+ digits, whatever the spacing or +86), by email and by
-// WeChat ID — always through the caller's access scope.
+// WeChat ID — always through the caller's access scope. Roles that see contact details masked
+// cannot search by them either (no guessing a number digit by digit).
 import type { Knex } from 'knex';
 import type { Core } from '../../core';
 import { can, scopeQuery, type Actor } from '../../access/scope';
+import { seesSensitive } from '../../access/sensitive';
 import { bigrams, emailKey, fold, phoneDigits, searchForm } from '../../lib/text';
 
 export interface SearchHit {
@@ -68,21 +70,22 @@ export function createSearchService(core: Core) {
       const text = q.trim();
       if (!text) return [];
       const hits: SearchHit[] = [];
+      const byDetails = seesSensitive(actor);
       for (const type of ['companies', 'contacts'] as const) {
         if (!can(actor, type, 'read')) continue;
         const source = SOURCES[type];
         const digits = phoneDigits(text);
-        if (/^[\s\d+\-().]+$/.test(text.normalize('NFKC')) && digits.length >= 4) {
+        if (byDetails && /^[\s\d+\-().]+$/.test(text.normalize('NFKC')) && digits.length >= 4) {
           hits.push(...(await byColumnPrefix(actor, type, source.phones, [...digits].reverse().join(''), 'phone', limit)));
           continue;
         }
-        if (source.email && text.includes('@')) {
+        if (byDetails && source.email && text.includes('@')) {
           hits.push(...(await byColumnPrefix(actor, type, [source.email], emailKey(text)!, 'email', limit)));
           continue;
         }
         const named = await byName(actor, type, text, limit);
         hits.push(...named);
-        if (source.wechat && named.length < limit && /^[a-zA-Z][-_a-zA-Z0-9]{3,}$/.test(text)) {
+        if (byDetails && source.wechat && named.length < limit && /^[a-zA-Z][-_a-zA-Z0-9]{3,}$/.test(text)) {
           const seen = new Set(named.map((h) => h.id));
           hits.push(...(await byColumnPrefix(actor, type, [source.wechat], fold(text), 'wechat', limit)).filter((h) => !seen.has(h.id)));
         }

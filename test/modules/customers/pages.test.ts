@@ -4,12 +4,9 @@
 // the quick log, files and the recently-viewed cookie; My day; search; trash; merge; tags; grades.
 import t from 'tap';
 import { apiClient, buildTestApp, createUser, manualClock, setupAdmin } from '../../helper';
-import { browser } from '../../support/page-client';
+import { browser, decode, hidden } from '../../support/page-client';
 
 const count = (html: string, needle: string) => html.split(needle).length - 1;
-const decode = (s: string) => s.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=').replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
-const hidden = (html: string, name: string) => decode(new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '');
-
 t.test('customer pages', async (t) => {
   const clock = manualClock(new Date('2026-11-25T02:00:00.000Z')); // 10:00 in Shanghai
   const { app } = await buildTestApp(t, { clock, overrides: { session: { ttlHours: 720 } } });

@@ -3,16 +3,18 @@
 // assigns seq, prev_hash and hash shortly after. A second sealer racing on the same head fails
 // on the unique seq and rolls back, so the chain never forks.
 import type { Knex } from 'knex';
-import { entryHash, GENESIS_HASH, type ChainFields } from './chain';
+import { entryHash, type ChainFields } from './chain';
+import { currentHead } from './store';
 
 const CHAIN_COLUMNS = ['id', 'at', 'actor_id', 'ip', 'user_agent', 'request_id', 'action', 'record_type', 'record_id', 'changes'];
 
 export async function sealPending(knex: Knex, batch = 2000): Promise<number> {
   return knex.transaction(async (trx) => {
-    const head = await trx('audit_log').whereNotNull('seq').orderBy('seq', 'desc').first('seq', 'hash');
+    // The head in the table, or the last archived entry once rotation emptied it of sealed entries.
+    const head = await currentHead(trx);
     const pending: Array<Omit<ChainFields, 'seq'>> = await trx('audit_log').whereNull('seq').orderBy('id').limit(batch).select(CHAIN_COLUMNS);
-    let seq = head ? Number(head.seq) : 0;
-    let prev: string = head?.hash ?? GENESIS_HASH;
+    let seq = head.seq;
+    let prev = head.hash;
     for (const row of pending) {
       seq += 1;
       const entry: ChainFields = { ...row, id: Number(row.id), seq };

@@ -39,7 +39,7 @@ function matches(e: StoredEntry, f: AuditFilter, after: Position | null): boolea
     (f.ip === undefined || e.ip === f.ip) &&
     (f.from === undefined || e.at >= f.from) &&
     (f.to === undefined || e.at < f.to) &&
-    (after === null || newerFirst(after, e) > 0)
+    (after === null || newerFirst(after, e) < 0)
   );
 }
 

@@ -52,7 +52,8 @@ export async function eraseRecordValues(core: Core, source: AuditSource, recordT
           if (updated !== 1) throw new Error(`checkpoint of ${r.oldFile} changed during the erasure`);
         }
         const n = Number(entries?.n ?? 0);
-        await core.audit.record(trx, source, { action: 'erase', recordType, recordId, changes: { erased_entries: [null, n + archived] } });
+        // Without values of its own: after an erasure nothing about the record is left to erase.
+        await core.audit.record(trx, source, { action: 'erase', recordType, recordId });
         return n;
       });
     } catch (err) {

@@ -38,6 +38,7 @@ import profilePages from './modules/users/profile.pages';
 import teamsApi from './modules/teams/teams.api';
 import teamsPages from './modules/teams/teams.pages';
 import rolesApi from './modules/roles/roles.api';
+import rolesPages from './modules/roles/roles.pages';
 import settingsApi from './modules/settings/settings.api';
 import settingsPages from './modules/settings/settings.pages';
 import jobsApi from './modules/jobs/jobs.api';
@@ -141,6 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(profilePages);
   await app.register(usersPages);
   await app.register(teamsPages);
+  await app.register(rolesPages);
   await app.register(settingsPages);
   await app.register(jobsPages);
   await app.register(companiesPages);

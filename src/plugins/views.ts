@@ -83,6 +83,7 @@ export default fp(async (app) => {
             search: can('companies.read') || can('contacts.read'),
             users: can('users.read') && can('users.update'),
             teams: can('teams.update'),
+            roles: can('roles.read'),
             jobs: can('jobs.read'),
             audit: can('audit.read'),
             settings: can('settings.update'),

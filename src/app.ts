@@ -39,6 +39,8 @@ import teamsApi from './modules/teams/teams.api';
 import teamsPages from './modules/teams/teams.pages';
 import rolesApi from './modules/roles/roles.api';
 import rolesPages from './modules/roles/roles.pages';
+import whyApi from './modules/access/why.api';
+import whyPages from './modules/access/why.pages';
 import settingsApi from './modules/settings/settings.api';
 import settingsPages from './modules/settings/settings.pages';
 import jobsApi from './modules/jobs/jobs.api';
@@ -143,6 +145,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(usersPages);
   await app.register(teamsPages);
   await app.register(rolesPages);
+  await app.register(whyPages);
   await app.register(settingsPages);
   await app.register(jobsPages);
   await app.register(companiesPages);
@@ -169,6 +172,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await api.register(usersApi);
     await api.register(teamsApi);
     await api.register(rolesApi);
+    await api.register(whyApi);
     await api.register(settingsApi);
     await api.register(jobsApi);
     await api.register(companiesApi);

@@ -21,6 +21,7 @@ import { createSavedViewsService } from './modules/saved-views';
 import { createMyDayService } from './modules/home/myday.service';
 import { createAuditLogService } from './modules/audit';
 import { createSharesService } from './modules/shares';
+import { createWhyService } from './modules/access';
 
 export function createServices(core: Core) {
   const roles = createRolesService(core);
@@ -43,6 +44,7 @@ export function createServices(core: Core) {
   const myDay = createMyDayService(core, { tasks, settings });
   const auditLog = createAuditLogService(core, { settings });
   const shares = createSharesService(core, { notifications });
-  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, auditLog };
+  const why = createWhyService(core, { sessions });
+  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, why, auditLog };
 }
 export type Services = ReturnType<typeof createServices>;

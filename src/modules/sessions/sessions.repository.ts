@@ -1,12 +1,9 @@
 // Sign-in sessions: a JWT names a row here, so revoking the row ends the sign-in on every process.
 import type { Knex } from 'knex';
 
-export interface SessionForAuth {
-  session_id: number;
+/** A user with what their access scope needs. */
+export interface ActorRow {
   user_id: number;
-  expires_at: string;
-  revoked_at: string | null;
-  last_seen_at: string;
   name: string;
   email: string;
   locale: string | null;
@@ -19,15 +16,21 @@ export interface SessionForAuth {
   sharedTypes: string[];
 }
 
+export interface SessionForAuth extends ActorRow {
+  session_id: number;
+  expires_at: string;
+  revoked_at: string | null;
+  last_seen_at: string;
+}
+
 export function createSessionsRepository(knex: Knex) {
   // Fixed SQL on the hot path: no query building per request. Team paths are digits and slashes,
-  // record types are words, so comma-joined lists are unambiguous. Besides the session and user
-  // it resolves what scoping needs: the ids of every team in the user's subtrees (a "team" scope
+  // record types are words, so comma-joined lists are unambiguous. Besides the user and role it
+  // resolves what scoping needs: the ids of every team in the user's subtrees (a "team" scope
   // becomes one IN list) and which record types have a share reaching the user at all.
   const pg = knex.client.config.client === 'pg';
   const joined = (expr: string) => (pg ? `string_agg(distinct ${expr}::text, ',')` : `group_concat(distinct ${expr})`);
-  const loadForAuthSql = `
-    select s.id as session_id, s.user_id, s.expires_at, s.revoked_at, s.last_seen_at,
+  const actorColumns = `
            u.name, u.email, u.locale, u.active, u.primary_team_id, r.key as role_key, r.permissions,
            (select ${joined('t.path')} from user_teams ut join teams t on t.id = ut.team_id
              where ut.user_id = u.id and t.deleted_at is null) as team_paths,
@@ -38,22 +41,30 @@ export function createSessionsRepository(knex: Knex) {
              where rs.user_id = u.id or rs.team_id in (
                select above.id from user_teams ut join teams t on t.id = ut.team_id
                join teams above on t.path like above.path || '%'
-               where ut.user_id = u.id and t.deleted_at is null)) as shared_types
+               where ut.user_id = u.id and t.deleted_at is null)) as shared_types`;
+  const loadForAuthSql = `
+    select s.id as session_id, s.user_id, s.expires_at, s.revoked_at, s.last_seen_at, ${actorColumns}
     from sessions s join users u on u.id = s.user_id join roles r on r.id = u.role_id
     where s.id = ?`;
+  const loadUserSql = `select u.id as user_id, ${actorColumns} from users u join roles r on r.id = u.role_id where u.id = ?`;
+
+  async function loadOne<T>(sql: string, id: number): Promise<T | undefined> {
+    const result = await knex.raw(sql, [id]);
+    const row = (Array.isArray(result) ? result[0] : result.rows[0]) as (ActorRow & { team_paths: string | null; team_ids: string | number | null; shared_types: string | null }) | undefined;
+    if (!row) return undefined;
+    const list = (v: string | number | null) => (v === null || v === '' ? [] : String(v).split(','));
+    return { ...row, teamPaths: list(row.team_paths), teamIds: list(row.team_ids).map(Number), sharedTypes: list(row.shared_types) } as T;
+  }
+
   return {
     async create(db: Knex, row: { user_id: number; kind: 'page' | 'api'; created_at: string; expires_at: string; ip: string | null; user_agent: string | null }): Promise<number> {
       const [r] = await db('sessions').insert({ ...row, last_seen_at: row.created_at, user_agent: row.user_agent?.slice(0, 300) ?? null }).returning('id');
       return Number(r.id ?? r);
     },
-    /** One query per request: the session, its user and role, and the user's team paths. */
-    async loadForAuth(sessionId: number): Promise<SessionForAuth | undefined> {
-      const result = await knex.raw(loadForAuthSql, [sessionId]);
-      const row = (Array.isArray(result) ? result[0] : result.rows[0]) as (SessionForAuth & { team_paths: string | null; team_ids: string | number | null; shared_types: string | null }) | undefined;
-      if (!row) return undefined;
-      const list = (v: string | number | null) => (v === null || v === '' ? [] : String(v).split(','));
-      return { ...row, teamPaths: list(row.team_paths), teamIds: list(row.team_ids).map(Number), sharedTypes: list(row.shared_types) };
-    },
+    /** One query per request: the session, its user and role, and what the user's scope needs. */
+    loadForAuth: (sessionId: number) => loadOne<SessionForAuth>(loadForAuthSql, sessionId),
+    /** The same for a user without a session (explaining someone else's access). */
+    loadUser: (userId: number) => loadOne<ActorRow>(loadUserSql, userId),
     async touch(sessionId: number, at: string): Promise<void> {
       await knex('sessions').where({ id: sessionId }).update({ last_seen_at: at });
     },

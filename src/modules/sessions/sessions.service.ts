@@ -6,7 +6,7 @@ import type { Actor } from '../../access/scope';
 import type { PermissionSet } from '../../access/catalog';
 import { isLocale, type Locale } from '../../lib/i18n';
 import { HOUR } from '../../lib/time';
-import { createSessionsRepository } from './sessions.repository';
+import { createSessionsRepository, type ActorRow } from './sessions.repository';
 
 export interface RequestSource {
   ip: string | null;
@@ -22,6 +22,25 @@ export interface OpenedSession {
 
 // last_seen_at is written at most this often, so reading pages does not turn into writes.
 const TOUCH_EVERY_MS = 5 * 60_000;
+
+function actorOf(row: ActorRow, sessionId: number | null, source: RequestSource, defaultLocale: Locale): Actor {
+  const permissions: PermissionSet = typeof row.permissions === 'string' ? JSON.parse(row.permissions) : row.permissions;
+  return {
+    userId: row.user_id,
+    roleKey: row.role_key,
+    permissions,
+    teamPaths: row.teamPaths,
+    teamIds: row.teamIds,
+    sharedTypes: row.sharedTypes,
+    primaryTeamId: row.primary_team_id,
+    sessionId,
+    locale: isLocale(row.locale) ? row.locale : defaultLocale,
+    name: row.name,
+    ip: source.ip,
+    userAgent: source.userAgent,
+    requestId: source.requestId,
+  };
+}
 
 export function createSessionsService(core: Core) {
   const repo = createSessionsRepository(core.db.knex);
@@ -41,22 +60,13 @@ export function createSessionsService(core: Core) {
       const now = core.clock.now();
       if (!row || row.user_id !== userId || row.revoked_at || row.expires_at <= now.toISOString() || !(row.active === true || row.active === 1)) return null;
       if (now.getTime() - Date.parse(row.last_seen_at) > TOUCH_EVERY_MS) await repo.touch(sessionId, now.toISOString());
-      const permissions: PermissionSet = typeof row.permissions === 'string' ? JSON.parse(row.permissions) : row.permissions;
-      return {
-        userId: row.user_id,
-        roleKey: row.role_key,
-        permissions,
-        teamPaths: row.teamPaths,
-        teamIds: row.teamIds,
-        sharedTypes: row.sharedTypes,
-        primaryTeamId: row.primary_team_id,
-        sessionId,
-        locale: isLocale(row.locale) ? row.locale : defaultLocale,
-        name: row.name,
-        ip: source.ip,
-        userAgent: source.userAgent,
-        requestId: source.requestId,
-      };
+      return actorOf(row, sessionId, source, defaultLocale);
+    },
+
+    /** The actor a user would be (no session, no request), for explaining their access. */
+    async actorForUser(userId: number, defaultLocale: Locale): Promise<Actor | null> {
+      const row = await repo.loadUser(userId);
+      return row ? actorOf(row, null, { ip: null, userAgent: null, requestId: null }, defaultLocale) : null;
     },
 
     revoke: (db: Knex, sessionId: number, reason: string) => repo.revoke(db, sessionId, reason, core.clock.now().toISOString()),

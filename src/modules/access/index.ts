@@ -1,0 +1,1 @@
+export { createWhyService, type WhyService, type Explanation, EXPLAINABLE_TYPES, type ExplainableType } from './why.service';

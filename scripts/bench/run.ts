@@ -15,8 +15,13 @@ import { createBenchDatabase, type BenchDatabase } from './lib/database';
 import { combine, drive, type BenchRequest, type DriveResult } from './lib/drive';
 import { gitCommit, loadAverage, machine } from './lib/machine';
 import { CEILING_MAIN, KEHU_MAIN, REPO, cpuMs, sampleMemory, startCeiling, startKehu, type KehuTarget, type ServerProcess } from './lib/process';
-import { updateBenchmarks, type ColdStart, type DataLoad, type Growth, type GrowthRow, type Measured, type RunInfo, type ScenarioResult } from './lib/report';
-import { GROWTH_SCENARIO, SCENARIOS, findScenario } from './scenarios';
+import { updateBenchmarks, type ColdStart, type CustomerGrowth, type DataLoad, type Growth, type GrowthRow, type Measured, type RunInfo, type ScenarioResult } from './lib/report';
+import { CUSTOMER_GROWTH_SCENARIOS, GROWTH_SCENARIO, SCENARIOS, findScenario } from './scenarios';
+import { createHash } from 'node:crypto';
+import { loadConfig } from '../../src/config/load';
+import { openCliContext } from '../../src/cli/context';
+import { createPostgresDatabase, dropPostgresDatabase, adminDatabaseUrl, withDatabase } from './lib/database';
+import { customerScale } from './data/customers-common';
 import { TARGETS, type Scenario, type ScenarioContext } from './scenarios/types';
 
 interface Settings {
@@ -35,6 +40,12 @@ interface Settings {
   keep: boolean;
   /** Customer data sizes (--contacts, --companies, --activities); the generators' defaults when absent. */
   customers: Record<string, number>;
+  /** --data-cache: keep generated data sets here and reuse them (same sizes, seed and generator sources). */
+  dataCache: string | null;
+  /** --contact-sizes: run the customer Growth scenarios at these contact counts. */
+  contactSizes: number[];
+  /** --cpu-prof DIR: Kehu runs with node --cpu-prof and writes its V8 profiles (.cpuprofile) into DIR. */
+  cpuProfDir: string | null;
 }
 
 const USAGE = `Usage: npm run bench -- <scenario|all> --db sqlite|postgres [options]
@@ -49,6 +60,12 @@ Scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
   --contacts N       customer data: contacts (default 20000; full size 1000000), with
   --companies N      companies (default contacts/5) and --activities N (default contacts*3)
   --sizes A,B        also run ${GROWTH_SCENARIO} at these user counts (Growth table)
+  --contact-sizes A,B  also run ${CUSTOMER_GROWTH_SCENARIOS.join(', ')} at these contact counts
+                     (companies = contacts / 5, activities = contacts × 3; customer Growth table)
+  --cpu-prof DIR     run Kehu under node --cpu-prof; V8 profiles go to DIR (open in Chrome DevTools)
+  --data-cache DIR   keep each generated data set (SQLite file / Postgres database + its samples)
+                     under DIR and reuse it on later runs with the same sizes, seed and generator
+                     sources (new migrations are applied to a reused set; writes of earlier runs stay)
   --cold-starts N    cold-start samples (default 5 with "all", else 0)
   --log-level L      Kehu's log level (default info, the production default)
   --no-report        do not touch BENCHMARKS.md
@@ -184,7 +201,7 @@ async function sampleResponses(url: string, headers: Record<string, string>, req
  * fixed offered rate (where both just follow the rate), Kehu kept up with 95 % of it. Either way
  * with at most 0.1 % errors and non-2xx answers.
  */
-function measured(kehu: DriveResult, ceiling: DriveResult, peakRssMb: number, kind: Scenario['kind'], rate: number | null, extra: Pick<Measured, 'loadAverage' | 'bodyBytes' | 'serverErrors' | 'cpuMsPerRequest' | 'ceilingCpuMsPerRequest'>): Measured {
+function measured(kehu: DriveResult, ceiling: DriveResult, peakRssMb: number, kind: Scenario['kind'], rate: number | null, extra: Pick<Measured, 'loadAverage' | 'bodyBytes' | 'serverErrors' | 'cpuMsPerRequest' | 'ceilingCpuMsPerRequest' | 'p95TargetMs' | 'background'>): Measured {
   const target = TARGETS[kind];
   const ratio = ceiling.rps > 0 ? kehu.rps / ceiling.rps : 0;
   const failed = kehu.errors + kehu.non2xx > Math.max(1, kehu.requests * 0.001);
@@ -201,10 +218,12 @@ function countErrorLines(log: string): number {
 
 async function measureScenario(scenario: Scenario, target: KehuTarget, data: GenerateResult, s: Settings, work: string): Promise<Measured> {
   const logFile = path.join(work, `kehu-${scenario.name}-${Date.now()}.log`);
-  const kehu = await startKehu(target, { logFile, logLevel: s.logLevel });
+  const kehu = await startKehu(target, { logFile, logLevel: s.logLevel, nodeArgs: s.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(s.cpuProfDir)}`, `--cpu-prof-name=kehu-${scenario.name}-${Date.now()}.cpuprofile`] : undefined });
   let ceiling: ServerProcess | undefined;
   const kehuRuns: DriveResult[] = [];
   const ceilingRuns: DriveResult[] = [];
+  const backgroundRuns: DriveResult[] = [];
+  let backgroundInfo: { label: string; offered: number } | null = null;
   let peakRssMb = 0;
   const cpu = { kehu: 0, ceiling: 0 };
   let measuredLog = '';
@@ -218,12 +237,18 @@ async function measureScenario(scenario: Scenario, target: KehuTarget, data: Gen
     ceiling = await startCeiling(samplesFile, path.join(work, `ceiling-${scenario.name}.log`));
 
     const servers = { kehu, ceiling };
-    const run = async (which: 'kehu' | 'ceiling', durationS: number) => {
+    const connections = scenario.connections ?? s.connections;
+    const bg = prepared.background;
+    const run = async (which: 'kehu' | 'ceiling', durationS: number, record = false) => {
       const server = servers[which];
       await settle(server.url, prepared.headers, prepared.requests[0]);
       const cpu0 = cpuMs(server.pid);
-      const result = await drive({ url: server.url, connections: s.connections, rate: s.rate ?? undefined, headers: prepared.headers, requests: prepared.requests, seed: s.seed, durationS });
+      // Background load (readers while writes are measured) runs for the same time, at its own rate.
+      const background = bg ? drive({ url: server.url, connections: bg.connections, rate: bg.rate, headers: bg.headers, requests: bg.requests, seed: s.seed + 1, durationS }) : null;
+      const result = await drive({ url: server.url, connections, rate: s.rate ?? undefined, headers: prepared.headers, requests: prepared.requests, seed: s.seed, durationS });
+      const bgResult = background ? await background : null;
       cpu[which] += cpuMs(server.pid) - cpu0;
+      if (record && which === 'kehu' && bgResult) backgroundRuns.push(bgResult);
       return result;
     };
     if (s.warmupS > 0) {
@@ -237,9 +262,10 @@ async function measureScenario(scenario: Scenario, target: KehuTarget, data: Gen
     const slice = s.durationS / s.rounds;
     for (let round = 0; round < s.rounds; round++) {
       const order: Array<'kehu' | 'ceiling'> = round % 2 === 0 ? ['kehu', 'ceiling'] : ['ceiling', 'kehu'];
-      for (const which of order) (which === 'kehu' ? kehuRuns : ceilingRuns).push(await run(which, slice));
+      for (const which of order) (which === 'kehu' ? kehuRuns : ceilingRuns).push(await run(which, slice, true));
     }
     peakRssMb = memory.stop().peakRssMb;
+    if (bg) backgroundInfo = { label: bg.label, offered: bg.rate };
     // Errors logged while measuring (at shutdown, requests whose clients autocannon already dropped
     // may still fail when the pool closes; those are not the scenario's).
     measuredLog = kehu.output();
@@ -257,7 +283,10 @@ async function measureScenario(scenario: Scenario, target: KehuTarget, data: Gen
     for (const l of lines) console.log(`    ${l.slice(0, 400)}`);
   }
   const bodyBytes = samples.reduce((a, x) => a + Buffer.byteLength(x.body), 0) / samples.length;
+  const b = backgroundInfo && backgroundRuns.length ? combine(backgroundRuns) : null;
   return measured(kehuResult, ceilingResult, peakRssMb, scenario.kind, s.rate, {
+    p95TargetMs: scenario.p95TargetMs,
+    background: b && backgroundInfo ? { ...backgroundInfo, rps: b.rps, p50: b.p50, p95: b.p95, p99: b.p99, errors: b.errors, non2xx: b.non2xx } : undefined,
     loadAverage: loadAvg, bodyBytes, serverErrors,
     cpuMsPerRequest: kehuResult.requests ? cpu.kehu / kehuResult.requests : 0,
     ceilingCpuMsPerRequest: ceilingResult.requests ? cpu.ceiling / ceilingResult.requests : 0,
@@ -266,8 +295,9 @@ async function measureScenario(scenario: Scenario, target: KehuTarget, data: Gen
 
 function printResult(name: string, m: Measured): void {
   const r = (n: number) => Math.round(n).toLocaleString('en-US');
+  if (m.background) console.log(`  alongside ${m.background.label}: offered ${m.background.offered}/s, ${r(m.background.rps)} rps, p50 ${m.background.p50.toFixed(1)} / p95 ${m.background.p95.toFixed(1)} / p99 ${m.background.p99.toFixed(1)} ms, errors ${m.background.errors}, non-2xx ${m.background.non2xx}`);
   console.log(
-    `  ${name}: ${r(m.rps)} rps, p50 ${m.p50.toFixed(1)} / p95 ${m.p95.toFixed(1)} / p99 ${m.p99.toFixed(1)} ms, errors ${m.errors}, non-2xx ${m.non2xx}, peak RSS ${r(m.peakRssMb)} MB` +
+    `  ${name}: ${m.p95TargetMs ? `[p95 target < ${m.p95TargetMs} ms: ${m.p95 < m.p95TargetMs ? 'PASS' : 'MISS'}] ` : ''}${r(m.rps)} rps, p50 ${m.p50.toFixed(1)} / p95 ${m.p95.toFixed(1)} / p99 ${m.p99.toFixed(1)} ms, errors ${m.errors}, non-2xx ${m.non2xx}, peak RSS ${r(m.peakRssMb)} MB` +
       ` | ceiling ${r(m.ceilingRps)} rps -> ${(m.ratio * 100).toFixed(1)}% (target ${(m.target * 100).toFixed(0)}%) ${m.verdict}` +
       ` | CPU/request ${m.cpuMsPerRequest.toFixed(3)} ms vs ceiling ${m.ceilingCpuMsPerRequest.toFixed(3)} ms`,
   );
@@ -290,7 +320,49 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/** A key for a data set: what was asked for and the generator's own sources (a changed generator makes new data). */
+function dataKey(s: Settings, users: number, customers: Record<string, number>): string {
+  const hash = createHash('sha256');
+  const dir = path.join(REPO, 'scripts', 'bench', 'data');
+  for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.ts')) hash.update(f).update(fs.readFileSync(path.join(dir, f)));
+  const c = customerScale(customers);
+  return `${s.db}_u${users}_s${s.seed}_c${c.contacts}_co${c.companies}_a${c.activities}_${hash.digest('hex').slice(0, 8)}`;
+}
+
+/** A kept data set under --data-cache: reused when its result file exists, else generated and kept. */
+async function withCachedData<T>(s: Settings, users: number, customers: Record<string, number>, fn: (target: BenchDatabase, data: GenerateResult, reused: boolean) => Promise<T>): Promise<T> {
+  const key = dataKey(s, users, customers);
+  const dir = path.join(path.resolve(s.dataCache!), key);
+  const resultFile = path.join(dir, 'generate-result.json');
+  fs.mkdirSync(dir, { recursive: true });
+  const databaseUrl = s.db === 'sqlite' ? `sqlite:${path.join(dir, 'kehu.db')}` : withDatabase(adminDatabaseUrl, `kehu_bench_${createHash('sha256').update(key).digest('hex').slice(0, 12)}`);
+  const target: BenchDatabase = { dialect: s.db, databaseUrl, dataDir: dir, drop: async () => {} };
+  if (fs.existsSync(resultFile)) {
+    console.log(`data: reusing ${key} (${s.db === 'sqlite' ? databaseUrl : databaseUrl.replace(/^.*\//, 'postgres database ')}); applying any new migrations`);
+    const t0 = performance.now();
+    const { config } = loadConfig({ env: { KEHU_DATA_DIR: dir, KEHU_DATABASE_URL: databaseUrl, KEHU_LOG_LEVEL: 'warn' } });
+    const ctx = await openCliContext(config);
+    await ctx.close();
+    console.log(`  migrations checked in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return fn(target, JSON.parse(fs.readFileSync(resultFile, 'utf8')) as GenerateResult, true);
+  }
+  if (s.db === 'sqlite') fs.rmSync(path.join(dir, 'kehu.db'), { force: true });
+  else await createPostgresDatabase(databaseUrl, { recreate: true });
+  console.log(`data: ${users} users, seed ${s.seed}, generating ${key} (kept for reuse)`);
+  let data: GenerateResult;
+  try {
+    data = await generateData({ databaseUrl, dataDir: dir, scale: { users, ...customers }, seed: s.seed, log: (l) => console.log(l) });
+  } catch (err) {
+    if (s.db === 'postgres') await dropPostgresDatabase(databaseUrl);
+    throw err;
+  }
+  console.log(`  generated and loaded in ${(data.totalMs / 1000).toFixed(1)} s`);
+  fs.writeFileSync(resultFile, JSON.stringify(data));
+  return fn(target, data, false);
+}
+
 async function withData<T>(s: Settings, users: number, label: string, customers: Record<string, number>, fn: (target: BenchDatabase, data: GenerateResult) => Promise<T>): Promise<T> {
+  if (s.dataCache) return withCachedData(s, users, customers, (target, data) => fn(target, data));
   const db = await createBenchDatabase(s.db, label);
   try {
     console.log(`data: ${users} users, seed ${s.seed}, into ${s.db === 'sqlite' ? db.databaseUrl : db.databaseUrl.replace(/^.*\//, 'postgres database ')}`);
@@ -311,10 +383,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  args.only(['db', 'users', 'seed', 'connections', 'duration', 'warmup', 'rounds', 'rate', 'sizes', 'cold-starts', 'log-level', 'no-report', 'keep', 'no-build', 'help', 'contacts', 'companies', 'activities']);
-  const which = args.positionals[0];
+  args.only(['db', 'users', 'seed', 'connections', 'duration', 'warmup', 'rounds', 'rate', 'sizes', 'contact-sizes', 'data-cache', 'cpu-prof', 'cold-starts', 'log-level', 'no-report', 'keep', 'no-build', 'help', 'contacts', 'companies', 'activities']);
+  const which = args.positionals[0] ?? (args.list('contact-sizes') || args.list('sizes') ? 'none' : undefined);
   if (!which) throw new ArgsError('name a scenario or "all"');
-  const scenarios = which === 'all' ? [...SCENARIOS] : which.split(',').map((n) => findScenario(n) ?? (() => { throw new ArgsError(`unknown scenario ${n}`); })());
+  const scenarios = which === 'all' ? [...SCENARIOS] : which === 'none' ? [] : which.split(',').map((n) => findScenario(n) ?? (() => { throw new ArgsError(`unknown scenario ${n}`); })());
   const db = args.string('db');
   if (db !== 'sqlite' && db !== 'postgres') throw new ArgsError('--db must be sqlite or postgres');
   const s: Settings = {
@@ -332,6 +404,9 @@ async function main(argv: string[]): Promise<number> {
     report: !args.flag('no-report'),
     keep: args.flag('keep'),
     customers: Object.fromEntries((['contacts', 'companies', 'activities'] as const).flatMap((k) => (args.number(k) === undefined ? [] : [[k, args.number(k)!]]))),
+    dataCache: args.string('data-cache') ?? null,
+    contactSizes: args.list('contact-sizes') ?? [],
+    cpuProfDir: args.string('cpu-prof') ?? null,
   };
   if (s.logLevel === 'silent' || s.logLevel === 'fatal' || s.logLevel === 'error' || s.logLevel === 'warn') throw new ArgsError('--log-level must be info or more verbose: the harness waits for the info-level ready line');
 
@@ -339,15 +414,15 @@ async function main(argv: string[]): Promise<number> {
   const m = machine();
   const commit = gitCommit();
   console.log(`bench on ${db}: ${scenarios.map((x) => x.name).join(', ')} | ${m.summary} | commit ${commit} | load average ${loadAverage()}`);
-  const runInfo = (users: number): RunInfo => ({
-    date: new Date().toISOString(), commit, machine: m.summary, connections: s.connections, durationS: s.durationS, warmupS: s.warmupS, rounds: s.rounds, rate: s.rate, users, logLevel: s.logLevel,
+  const runInfo = (users: number, contacts?: number): RunInfo => ({
+    date: new Date().toISOString(), commit, machine: m.summary, connections: s.connections, durationS: s.durationS, warmupS: s.warmupS, rounds: s.rounds, rate: s.rate, users, logLevel: s.logLevel, contacts,
   });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kehu-bench-work-'));
 
   const results: ScenarioResult[] = [];
   let cold: ColdStart | undefined;
   let dataLoad: DataLoad | undefined;
-  await withData(s, s.users, 'main', s.customers, async (target, data) => {
+  if (scenarios.length) await withData(s, s.users, 'main', s.customers, async (target, data) => {
     dataLoad = { users: s.users, seed: s.seed, tables: data.tables.map((t) => ({ table: t.table, rows: t.rows, rowsPerSecond: t.rowsPerSecond })) };
     if (s.coldStarts > 0) {
       const c = await coldStart(target, s.coldStarts);
@@ -358,7 +433,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`scenario ${scenario.name}: ${scenario.summary}`);
       // A scenario may fix its own offered rate (create-activity-200, office-day) unless --rate is given.
       const rate = s.rate ?? scenario.rate ?? null;
-      const run = { ...runInfo(s.users), rate };
+      const run = { ...runInfo(s.users, customerScale(s.customers).contacts), rate, connections: scenario.connections ?? s.connections };
       const result = await measureScenario(scenario, target, data, { ...s, rate }, work);
       printResult(scenario.name, result);
       results.push({ ...result, scenario: scenario.name, summary: scenario.summary, kind: scenario.kind, run });
@@ -383,12 +458,33 @@ async function main(argv: string[]): Promise<number> {
     growth = { run, scenario: scenario.name, rows };
   }
 
+  let customerGrowth: CustomerGrowth | undefined;
+  if (s.contactSizes.length) {
+    customerGrowth = { run: runInfo(s.users), rows: [] };
+    for (const contacts of s.contactSizes) {
+      const sizes = { contacts, companies: Math.ceil(contacts / 5), activities: contacts * 3 };
+      const started = performance.now();
+      const go = async (target: BenchDatabase, data: GenerateResult, reused: boolean) => {
+        const dataLoadMs = reused ? null : performance.now() - started;
+        for (const name of CUSTOMER_GROWTH_SCENARIOS) {
+          const scenario = findScenario(name)!;
+          console.log(`growth: ${name} at ${contacts} contacts`);
+          const result = await measureScenario(scenario, target, data, { ...s, rate: s.rate ?? scenario.rate ?? null }, work);
+          printResult(`${name} @ ${contacts}`, result);
+          customerGrowth!.rows.push({ ...result, scenario: name, contacts, dataLoadMs });
+        }
+      };
+      if (s.dataCache) await withCachedData(s, s.users, sizes, go);
+      else await withData(s, s.users, `growth-c${contacts}`, sizes, (target, data) => go(target, data, false));
+    }
+  }
+
   if (s.report) {
-    updateBenchmarks(db, { scenarios: results, order: SCENARIOS.map((x) => x.name), coldStart: cold, growth, dataLoad });
+    updateBenchmarks(db, { scenarios: results, order: SCENARIOS.map((x) => x.name), coldStart: cold, growth, customerGrowth, dataLoad });
     console.log(`BENCHMARKS.md: ${db} section updated`);
   }
   fs.rmSync(work, { recursive: true, force: true });
-  const misses = [...results.map((r) => [r.scenario, r] as const), ...(growth?.rows ?? []).map((r) => [`${GROWTH_SCENARIO}@${r.users}`, r] as const)].filter(([, r]) => r.verdict === 'MISS');
+  const misses = [...results.map((r) => [r.scenario, r] as const), ...(growth?.rows ?? []).map((r) => [`${GROWTH_SCENARIO}@${r.users}`, r] as const), ...(customerGrowth?.rows ?? []).map((r) => [`${r.scenario}@${r.contacts}`, r] as const)].filter(([, r]) => r.verdict === 'MISS');
   console.log(misses.length ? `MISS: ${misses.map(([n]) => n).join(', ')}` : 'all targets met');
   return 0;
 }

@@ -6,6 +6,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config/schema';
 import { createRowSerializer, type RowSerializer } from './rows';
+import { createReader, type Reader } from './reader';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -15,6 +16,8 @@ export interface Database {
   /** Where the SQLite file lives (undefined on Postgres). */
   sqliteFile?: string;
   rows: RowSerializer;
+  /** Fixed SQL for hot reads outside transactions (src/db/reader.ts). */
+  read: Reader;
   close(): Promise<void>;
 }
 
@@ -111,11 +114,16 @@ export async function openDatabase(config: Config): Promise<Database> {
     await knex.destroy();
     throw new Error(`cannot open the database ${describeDatabase(config)}: ${(err as Error).message}`);
   }
+  const read = createReader(knex, dialect, { sqliteFile, busyTimeoutMs: config.database.busyTimeoutMs });
   return {
     knex,
     dialect,
     sqliteFile,
     rows: createRowSerializer(knex, dialect),
-    close: () => knex.destroy(),
+    read,
+    close: async () => {
+      read.close();
+      await knex.destroy();
+    },
   };
 }

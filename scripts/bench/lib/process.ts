@@ -118,10 +118,10 @@ export interface KehuTarget {
 }
 
 /** Kehu as in production: the compiled CLI, configured by KEHU_* variables only. */
-export function startKehu(target: KehuTarget, options: { logFile?: string; logLevel?: string; extraEnv?: Record<string, string> } = {}): Promise<ServerProcess> {
+export function startKehu(target: KehuTarget, options: { logFile?: string; logLevel?: string; extraEnv?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<ServerProcess> {
   return startServer({
     name: 'Kehu',
-    args: [KEHU_MAIN, 'serve'],
+    args: [...(options.nodeArgs ?? []), KEHU_MAIN, 'serve'],
     env: {
       KEHU_HOST: '127.0.0.1',
       KEHU_PORT: '0',

@@ -23,6 +23,8 @@ export interface RunInfo {
   rate: number | null;
   users: number;
   logLevel: string;
+  /** Customer data size (contacts) the run used, when it had customers. */
+  contacts?: number;
 }
 
 export interface Measured {
@@ -45,6 +47,10 @@ export interface Measured {
   /** Kehu's own CPU time (user + system) per request, ms; the database server's is not included. */
   cpuMsPerRequest: number;
   ceilingCpuMsPerRequest: number;
+  /** The scenario's absolute p95 target (ms), if it has one. */
+  p95TargetMs?: number;
+  /** The background load driven alongside (its own latencies), if any. */
+  background?: { label: string; offered: number; rps: number; p50: number; p95: number; p99: number; errors: number; non2xx: number };
 }
 
 export interface ScenarioResult extends Measured {
@@ -75,6 +81,12 @@ export interface Growth {
   rows: GrowthRow[];
 }
 
+/** List and search at several customer data sizes (contacts). */
+export interface CustomerGrowth {
+  run: RunInfo;
+  rows: Array<Measured & { scenario: string; contacts: number; dataLoadMs: number | null }>;
+}
+
 export interface DataLoad {
   users: number;
   seed: number;
@@ -86,6 +98,7 @@ export interface SectionData {
   order: string[];
   coldStart?: ColdStart;
   growth?: Growth;
+  customerGrowth?: CustomerGrowth;
   dataLoad?: DataLoad;
 }
 
@@ -130,6 +143,12 @@ function targetText(m: Measured, run: RunInfo): string {
   return run.rate ? `≥ ${int(run.rate * 0.95)} rps (offered ${int(run.rate)})` : `≥ ${pct(m.target)}`;
 }
 
+/** The absolute p95 target as judged (issue 5), or a dash. */
+function p95Text(m: Measured): string {
+  if (!m.p95TargetMs) return '–';
+  return `${ms(m.p95)} / < ${m.p95TargetMs} ms ${m.p95 < m.p95TargetMs ? 'PASS' : '**MISS**'}`;
+}
+
 function scenarioRow(r: ScenarioResult): string {
   const run = r.run;
   return `| ${run.date.slice(0, 16).replace('T', ' ')} UTC | ${run.commit} | ${run.machine} | ${run.connections} | ${run.durationS} s | ${int(r.rps)} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${load(r)} | ${int(r.peakRssMb)} MB | ${int(r.ceilingRps)} | ${pct(r.ratio)} | ${targetText(r, run)} | **${r.verdict}** |`;
@@ -147,10 +166,10 @@ export function renderSection(db: Dialect, data: SectionData): string {
         '**Other work shares these 2 cores, so absolute figures are noisy: trust the ratio to the ceiling measured in the same run.**',
       '',
     );
-    lines.push('| scenario | kind | rps | p99 ms | ceiling rps | ratio | target | verdict | Kehu CPU ms/req | ceiling CPU ms/req | CPU ratio |', '|---|---|--:|--:|--:|--:|--:|---|--:|--:|--:|');
+    lines.push('| scenario | kind | contacts | rps | p95 ms / issue target | p99 ms | ceiling rps | ratio | target | verdict | Kehu CPU ms/req | ceiling CPU ms/req | CPU ratio | load avg |', '|---|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|');
     for (const n of ordered) {
       const r = data.scenarios[n];
-      lines.push(`| ${n} | ${r.kind} | ${int(r.rps)} | ${ms(r.p99)} | ${int(r.ceilingRps)} | ${pct(r.ratio)} | ${targetText(r, r.run)} | **${r.verdict}** | ${(r.cpuMsPerRequest ?? 0).toFixed(3)} | ${(r.ceilingCpuMsPerRequest ?? 0).toFixed(3)} | ${pct(cpuRatio(r))} |`);
+      lines.push(`| ${n} | ${r.kind} | ${r.run.contacts === undefined ? '–' : int(r.run.contacts)} | ${int(r.rps)} | ${p95Text(r)} | ${ms(r.p99)} | ${int(r.ceilingRps)} | ${pct(r.ratio)} | ${targetText(r, r.run)} | **${r.verdict}** | ${(r.cpuMsPerRequest ?? 0).toFixed(3)} | ${(r.ceilingCpuMsPerRequest ?? 0).toFixed(3)} | ${pct(cpuRatio(r))} | ${r.loadAverage} |`);
     }
     lines.push('', '<sub>CPU ms/req: the server process\'s own CPU time (user + system, /proc/&lt;pid&gt;/stat) per request; the CPU ratio (ceiling\'s over Kehu\'s) does not depend on how much of the machine the scheduler gave each, but leaves out Postgres\'s own CPU.</sub>');
     lines.push('');
@@ -164,6 +183,12 @@ export function renderSection(db: Dialect, data: SectionData): string {
         `CPU per request: Kehu ${r.cpuMsPerRequest.toFixed(3)} ms, ceiling ${r.ceilingCpuMsPerRequest.toFixed(3)} ms (CPU ratio ${pct(cpuRatio(r))})`,
         `load average ${r.loadAverage} at start`,
       ];
+      if (r.run.contacts !== undefined) notes.push(`${int(r.run.contacts)} contacts`);
+      if (r.p95TargetMs) notes.push(`issue 5 target p95 < ${r.p95TargetMs} ms: ${r.p95 < r.p95TargetMs ? 'PASS' : 'MISS'}`);
+      if (r.background) {
+        const b = r.background;
+        notes.push(`alongside: ${b.label} offered ${int(b.offered)}/s, served ${int(b.rps)}/s, p50 ${ms(b.p50)} / p95 ${ms(b.p95)} / p99 ${ms(b.p99)} ms, errors ${b.errors} / non-2xx ${b.non2xx}`);
+      }
       if (r.serverErrors) notes.push(`${r.serverErrors} error lines in Kehu's log`);
       lines.push(`<sub>${notes.join(' · ')}</sub>`, '');
     }
@@ -195,6 +220,22 @@ export function renderSection(db: Dialect, data: SectionData): string {
     }
     lines.push('');
   }
+  if (data.customerGrowth) {
+    const g = data.customerGrowth;
+    lines.push(
+      `### ${db} · Growth: contact list and search at several customer data sizes`,
+      '',
+      `${g.run.date.slice(0, 16).replace('T', ' ')} UTC · ${g.run.commit} · ${g.run.machine} · ${g.run.connections} connections · ${g.run.durationS} s each · companies = contacts / 5, activities = contacts × 3`,
+      '',
+      '| scenario | contacts | rps | p50 ms | p95 ms | p99 ms | p95 target | errors / non-2xx | Kehu CPU ms/req | ceiling rps | ratio | load avg | data load |',
+      '|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|',
+    );
+    const rows = [...g.rows].sort((a, b) => (a.scenario < b.scenario ? -1 : a.scenario > b.scenario ? 1 : a.contacts - b.contacts));
+    for (const r of rows) {
+      lines.push(`| ${r.scenario} | ${int(r.contacts)} | ${int(r.rps)} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${r.p95TargetMs ? `< ${r.p95TargetMs} ms ${r.p95 < r.p95TargetMs ? 'PASS' : '**MISS**'}` : '–'} | ${load(r)} | ${r.cpuMsPerRequest.toFixed(3)} | ${int(r.ceilingRps)} | ${pct(r.ratio)} | ${r.loadAverage} | ${r.dataLoadMs === null ? 'reused' : `${(r.dataLoadMs / 1000).toFixed(1)} s`} |`);
+    }
+    lines.push('');
+  }
   return lines.join('\n');
 }
 
@@ -216,6 +257,7 @@ export interface SectionUpdate {
   order?: string[];
   coldStart?: ColdStart;
   growth?: Growth;
+  customerGrowth?: CustomerGrowth;
   dataLoad?: DataLoad;
 }
 
@@ -239,6 +281,7 @@ export function updateBenchmarks(db: Dialect, update: SectionUpdate, file = BENC
   data.order = [...order, ...Object.keys(data.scenarios).filter((n) => !order.includes(n))];
   if (update.coldStart) data.coldStart = update.coldStart;
   if (update.growth) data.growth = update.growth;
+  if (update.customerGrowth) data.customerGrowth = update.customerGrowth;
   if (update.dataLoad) data.dataLoad = update.dataLoad;
   // "--" may not appear inside an HTML comment; inside JSON strings it can be written as "-\u002d".
   const json = JSON.stringify(data).replace(/--/g, '-\\u002d');

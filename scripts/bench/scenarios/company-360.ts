@@ -9,6 +9,7 @@ const company360: Scenario = {
   kind: 'api',
   summary: 'GET /api/v1/companies/:id/timeline: busiest companies (first and second page) and ordinary ones; admin (JSON)',
   role: 'admin',
+  p95TargetMs: 80,
   async prepare(ctx) {
     const { headers } = await signInCustomerRole(ctx, 'admin');
     return { headers, requests: await timelineRequests(ctx, headers) };

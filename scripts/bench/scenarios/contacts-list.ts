@@ -10,6 +10,7 @@ export const contactsList: Scenario = {
   kind: 'api',
   summary: 'GET /api/v1/contacts?limit=50, ~15 weighted filter/sort variants and page 2; sales rep with a large book (JSON)',
   role: 'sales',
+  p95TargetMs: 50,
   async prepare(ctx) {
     const { headers, userId } = await signInCustomerRole(ctx, 'sales');
     return { headers, requests: await contactListRequests(ctx, headers, userId, 'sales') };
@@ -21,6 +22,7 @@ export const contactsListManager: Scenario = {
   kind: 'api',
   summary: "GET /api/v1/contacts?limit=50, ~17 weighted variants incl. a rep's contacts; sales manager (JSON)",
   role: 'manager',
+  p95TargetMs: 50,
   async prepare(ctx) {
     const { headers, userId } = await signInCustomerRole(ctx, 'manager');
     return { headers, requests: await contactListRequests(ctx, headers, userId, 'manager') };

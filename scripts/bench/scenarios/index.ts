@@ -9,13 +9,16 @@ import signIn from './sign-in';
 import { contactsList, contactsListManager } from './contacts-list';
 import search from './search';
 import company360 from './company-360';
-import { createActivity, createActivity200 } from './create-activity';
+import { createActivity, createActivity200, writesUnderReads } from './create-activity';
 import officeDay from './office-day';
 
-export const SCENARIOS: readonly Scenario[] = [loginPage, home, apiMe, apiUsers, signIn, contactsList, contactsListManager, search, company360, createActivity, createActivity200, officeDay];
+export const SCENARIOS: readonly Scenario[] = [loginPage, home, apiMe, apiUsers, signIn, contactsList, contactsListManager, search, company360, createActivity, createActivity200, writesUnderReads, officeDay];
 
 /** The scenario the Growth table runs at several data sizes. */
 export const GROWTH_SCENARIO = 'api-users';
+
+/** The scenarios the customer Growth table runs at several contact counts (--contact-sizes). */
+export const CUSTOMER_GROWTH_SCENARIOS = ['contacts-list', 'contacts-list-manager', 'search'];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);

@@ -8,6 +8,7 @@ const search: Scenario = {
   kind: 'api',
   summary: 'GET /api/v1/search?q= with 2/3-character Chinese, names, phone last 4 digits, English; sales rep (JSON)',
   role: 'sales',
+  p95TargetMs: 50,
   async prepare(ctx) {
     const { headers } = await signInCustomerRole(ctx, 'sales');
     return { headers, requests: searchRequests(ctx) };

@@ -31,6 +31,11 @@ export interface PreparedScenario {
   headers: Record<string, string>;
   /** One request, or weighted variants picked at random per request. */
   requests: BenchRequest[];
+  /**
+   * Load driven at the same time as the measured requests, at its own offered rate, and reported
+   * separately (e.g. readers at 1,000/s while the measured writes run at 200/s).
+   */
+  background?: { headers: Record<string, string>; requests: BenchRequest[]; rate: number; connections: number; label: string };
 }
 
 export interface Scenario {
@@ -41,5 +46,9 @@ export interface Scenario {
   role: RoleKey | null;
   /** A fixed offered rate (requests/s in total) for this scenario; `--rate` overrides it. */
   rate?: number;
+  /** Connections for this scenario (default: --connections). */
+  connections?: number;
+  /** An absolute latency target (issue 5: p95 under N ms), reported next to the ceiling ratio. */
+  p95TargetMs?: number;
   prepare(ctx: ScenarioContext): Promise<PreparedScenario>;
 }

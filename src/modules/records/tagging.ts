@@ -1,6 +1,7 @@
 // Tags on records (shared across record types): which tags a record carries.
 import type { Knex } from 'knex';
 import { ValidationError } from '../../lib/errors';
+import type { Reader } from '../../db/reader';
 
 export interface TagRef {
   id: number;
@@ -36,6 +37,22 @@ export async function tagsOf(db: Knex, recordType: string, recordIds: number[]):
     const list = out.get(r.record_id) ?? [];
     list.push({ id: r.id, name: r.name, color: r.color });
     out.set(r.record_id, list);
+  }
+  return out;
+}
+
+/** Tags of a page of records in one fixed statement (outside transactions: lists). */
+export async function tagsOfPage(reader: Reader, recordType: string, recordIds: number[]): Promise<Map<number, TagRef[]>> {
+  const out = new Map<number, TagRef[]>();
+  if (!recordIds.length) return out;
+  const rows = await reader.all<{ record_id: number; id: number; name: string; color: string }>(
+    `select tg.record_id, t.id, t.name, t.color from taggings tg join tags t on t.id = tg.tag_id where tg.record_type = ? and tg.record_id in (${recordIds.map(() => '?').join(', ')}) order by t.name_sort`,
+    [recordType, ...recordIds],
+  );
+  for (const r of rows) {
+    const list = out.get(r.record_id);
+    if (list) list.push({ id: r.id, name: r.name, color: r.color });
+    else out.set(r.record_id, [{ id: r.id, name: r.name, color: r.color }]);
   }
   return out;
 }

@@ -31,6 +31,12 @@ export function createSearchService(core: Core) {
     return scopeQuery(knex, qb.whereNull(`${type}.deleted_at`), actor, type, 'read');
   }
 
+  /** Runs a built query as fixed SQL on the read path (src/db/reader.ts). */
+  function run<T>(qb: Knex.QueryBuilder): Promise<T[]> {
+    const { sql, bindings } = qb.toSQL();
+    return core.db.read.all<T>(sql, bindings);
+  }
+
   async function byName(actor: Actor, type: 'companies' | 'contacts', text: string, limit: number): Promise<SearchHit[]> {
     const grams = bigrams(text);
     if (!grams.length) return [];
@@ -42,7 +48,7 @@ export function createSearchService(core: Core) {
       qb.whereExists(knex('search_grams as g2').select(knex.raw('1')).where('g2.gram', gram).where('g2.record_type', type).whereRaw('g2.record_id = g.record_id'));
     }
     const detail = SOURCES[type].detail;
-    const rows: Array<{ id: number; name: string; detail: string | null; name_sort: string }> = await scoped(actor, type, qb).orderBy('g.record_id').limit(limit * 4).select(`${type}.id`, `${type}.name`, `${type}.${detail} as detail`, `${type}.name_sort`);
+    const rows = await run<{ id: number; name: string; detail: string | null; name_sort: string }>(scoped(actor, type, qb).orderBy('g.record_id').limit(limit * 4).select(`${type}.id`, `${type}.name`, `${type}.${detail} as detail`, `${type}.name_sort`));
     const needle = searchForm(text);
     return rows
       .filter((r) => searchForm(r.name).includes(needle) || (r.detail && searchForm(r.detail).includes(needle)))
@@ -54,14 +60,17 @@ export function createSearchService(core: Core) {
   /**
    * Rows whose column starts with `prefix`, as an index range (col >= 'abc' and col < 'abd'):
    * LIKE 'abc%' cannot use the index on SQLite (its LIKE ignores case), a range can on both.
+   * The ranges select ids in a subquery: given `owner_id = ? AND (range OR range)`, SQLite would
+   * walk all of a rep's rows (the owner index) instead of the few in the ranges (80 ms vs 1 ms
+   * for a rep with 18,000 contacts).
    */
   async function byColumnPrefix(actor: Actor, type: 'companies' | 'contacts', columns: readonly string[], prefix: string, matched: SearchHit['matched'], limit: number): Promise<SearchHit[]> {
     const upper = prefix.slice(0, -1) + String.fromCodePoint(prefix.codePointAt(prefix.length - 1)! + 1);
-    const qb = knex(type).where((w) => {
-      for (const c of columns) w.orWhere((r) => r.where(`${type}.${c}`, '>=', prefix).andWhere(`${type}.${c}`, '<', upper));
-    });
+    const ranges = columns.map((c) => knex(type).select('id').where(c, '>=', prefix).andWhere(c, '<', upper));
+    const inRange = ranges.length === 1 ? ranges[0] : ranges[0].unionAll(ranges.slice(1));
+    const qb = knex(type).whereIn(`${type}.id`, inRange);
     const detail = SOURCES[type].detail;
-    const rows: Array<{ id: number; name: string; detail: string | null }> = await scoped(actor, type, qb).orderBy(`${type}.name_sort`).orderBy(`${type}.id`).limit(limit).select(`${type}.id`, `${type}.name`, `${type}.${detail} as detail`);
+    const rows = await run<{ id: number; name: string; detail: string | null }>(scoped(actor, type, qb).orderBy(`${type}.name_sort`).orderBy(`${type}.id`).limit(limit).select(`${type}.id`, `${type}.name`, `${type}.${detail} as detail`));
     return rows.map((r) => ({ type, id: r.id, name: r.name, detail: r.detail ?? null, matched }));
   }
 

@@ -1,9 +1,11 @@
 // The 360° timeline of a company or contact: every activity, task and attachment linked to it,
-// newest first, 50 at a time. One index range over record_links, then the children by id.
+// newest first, 50 at a time. One index range over record_links, then the children by id, as
+// fixed statements on the read path (src/db/reader.ts): no query building per request.
 import type { Core } from '../../core';
 import { requirePermission, type Actor } from '../../access/scope';
 import { decodeCursor, encodeCursor } from '../../lib/listing';
-import { findInScope } from '../records/scoped';
+import { scopeQuery } from '../../access/scope';
+import { NotFoundError } from '../../lib/errors';
 import type { ParentType } from '../records/links';
 
 export interface TimelineItem {
@@ -19,25 +21,34 @@ const CHILD_COLUMNS = {
   attachments: ['id', 'file_name', 'mime', 'size', 'owner_id', 'created_at'],
 } as const;
 
+const LINKS_SQL = 'select id, child_type, child_id, at from record_links where parent_type = ? and parent_id = ? order by at desc, id desc limit ?';
+const LINKS_AFTER_SQL = 'select id, child_type, child_id, at from record_links where parent_type = ? and parent_id = ? and (at < ? or (at = ? and id < ?)) order by at desc, id desc limit ?';
+
 export function createTimelineService(core: Core) {
   const { knex } = core.db;
+  const read = core.db.read;
+  /** The children of one kind on a page, by id (one statement per kind and page size). */
+  const childSql = (kind: keyof typeof CHILD_COLUMNS, n: number) => `select ${CHILD_COLUMNS[kind].join(', ')} from ${kind} where id in (${new Array(n).fill('?').join(', ')}) and deleted_at is null`;
   return {
     async timeline(actor: Actor, parentType: ParentType, parentId: number, options: { cursor?: string; limit?: number } = {}): Promise<{ data: TimelineItem[]; next_cursor: string | null }> {
       requirePermission(actor, parentType, 'read');
-      await findInScope(knex, actor, parentType, parentId, `${parentType}.id`);
+      // The parent must be a live record the actor may read (as findInScope, on the read path).
+      const { sql, bindings } = scopeQuery(knex, knex(parentType).where(`${parentType}.id`, parentId).whereNull(`${parentType}.deleted_at`), actor, parentType, 'read').select(`${parentType}.id`).limit(1).toSQL();
+      if (!(await read.all(sql, bindings)).length) throw new NotFoundError(parentType.replace(/s$/, ''));
       const limit = Math.min(options.limit ?? 50, 200);
-      const qb = knex('record_links').where({ parent_type: parentType, parent_id: parentId }).orderBy('at', 'desc').orderBy('id', 'desc').limit(limit + 1).select('id', 'child_type', 'child_id', 'at');
+      let links: Array<{ id: number; child_type: string; child_id: number; at: string }>;
       if (options.cursor) {
         const [at, id] = decodeCursor(options.cursor);
-        qb.andWhere((w) => w.where('at', '<', at as string).orWhere((w2) => w2.where('at', at as string).andWhere('id', '<', id)));
+        links = await read.all(LINKS_AFTER_SQL, [parentType, parentId, at, at, id, limit + 1]);
+      } else {
+        links = await read.all(LINKS_SQL, [parentType, parentId, limit + 1]);
       }
-      const links = await qb;
       const page = links.slice(0, limit);
       const byType = new Map<string, Map<number, Record<string, unknown>>>();
       for (const kind of ['activities', 'tasks', 'attachments'] as const) {
         const ids = page.filter((l) => l.child_type === kind).map((l) => l.child_id);
         if (!ids.length) continue;
-        const rows = await knex(kind).whereIn('id', ids).whereNull('deleted_at').select(CHILD_COLUMNS[kind]);
+        const rows = await read.all<Record<string, unknown>>(childSql(kind, ids.length), ids);
         byType.set(kind, new Map(core.db.rows.many<Record<string, unknown>>(kind, rows).map((r) => [r.id as number, r])));
       }
       const data = page

@@ -1,0 +1,84 @@
+// Fixed SQL for the hottest reads (contact lists, search, timelines, tags of a page of rows),
+// without Knex's per-call query building. Statements are written once with `?` placeholders:
+// - SQLite: run on a second, read-only connection to the same file, each statement prepared once
+//   and reused. WAL mode lets it read the last committed state while the writer connection holds
+//   a transaction open, so reads no longer queue behind writes (nor see their uncommitted rows).
+// - Postgres: a connection from Knex's pool, and a named prepared statement per SQL text, so the
+//   server parses and plans it once per connection.
+// Only for reads outside a transaction: a service inside a transaction keeps using its `trx`.
+import Sqlite from 'better-sqlite3';
+import type { Knex } from 'knex';
+import type { Dialect } from './database';
+
+export interface Reader {
+  /** Runs a read-only statement (`?` placeholders) and returns every row. */
+  all<T = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  close(): void;
+}
+
+interface PgClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+interface KnexClient {
+  acquireConnection(): Promise<PgClient>;
+  releaseConnection(conn: PgClient): Promise<void>;
+}
+
+export function createReader(knex: Knex, dialect: Dialect, options: { sqliteFile?: string; busyTimeoutMs: number }): Reader {
+  if (dialect === 'sqlite') {
+    let conn: Sqlite.Database | null = null;
+    const statements = new Map<string, Sqlite.Statement>();
+    const open = (): Sqlite.Database => {
+      if (!conn) {
+        conn = new Sqlite(options.sqliteFile!, { fileMustExist: true });
+        conn.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
+        // This connection never writes.
+        conn.pragma('query_only = ON');
+      }
+      return conn;
+    };
+    return {
+      async all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+        let statement = statements.get(sql);
+        if (!statement) {
+          statement = open().prepare(sql);
+          if (statements.size >= 500) statements.clear();
+          statements.set(sql, statement);
+        }
+        // As Knex binds them for better-sqlite3: booleans as 0/1, dates as their time value.
+        const values = params.map((v) => (typeof v === 'boolean' ? Number(v) : v instanceof Date ? v.valueOf() : v));
+        return statement.all(...values) as T[];
+      },
+      close() {
+        statements.clear();
+        conn?.close();
+        conn = null;
+      },
+    };
+  }
+
+  const client = (knex as unknown as { client: KnexClient }).client;
+  const prepared = new Map<string, { name: string; text: string }>();
+  return {
+    async all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+      let p = prepared.get(sql);
+      if (!p) {
+        let n = 0;
+        p = { name: `kehu_r${prepared.size + 1}`, text: sql.replace(/\?/g, () => `$${++n}`) };
+        if (prepared.size < 2000) prepared.set(sql, p);
+        else p = { ...p, name: '' };
+      }
+      const conn = await client.acquireConnection();
+      try {
+        const result = p.name ? await conn.query({ name: p.name, text: p.text, values: params as unknown[] }) : await conn.query({ name: undefined as never, text: p.text, values: params as unknown[] });
+        return result.rows as T[];
+      } finally {
+        await client.releaseConnection(conn);
+      }
+    },
+    close() {
+      prepared.clear();
+    },
+  };
+}

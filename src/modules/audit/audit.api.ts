@@ -2,9 +2,7 @@
 // no route changes or deletes an entry.
 import type { FastifyInstance } from 'fastify';
 import { dataOf, listOf, responses } from '../../lib/api-schemas';
-import { entrySchema, historyParams, historyQuerySchema, listQuerySchema, type AuditQuery } from './audit.schemas';
-
-const entryParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } } } as const;
+import { entryParams, entrySchema, historyParams, historyQuerySchema, listQuerySchema, type AuditQuery } from './audit.schemas';
 
 export default async function auditApi(app: FastifyInstance): Promise<void> {
   const tags = ['audit'];

@@ -4,10 +4,8 @@ import qs from 'qs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LOCALES, t, type Locale } from '../../lib/i18n';
 import { pruneEmptyQuery } from '../../plugins/list-pages';
-import { historyParams, historyQuerySchema, listQuerySchema, type AuditQuery, type PresentedEntry } from './audit.schemas';
+import { entryParams, historyParams, historyQuerySchema, listQuerySchema, type AuditQuery, type PresentedEntry } from './audit.schemas';
 import { valueText } from './csv';
-
-const entryParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } } } as const;
 
 /** Labels of the actions and record types known today, written out so the locale test sees every key. */
 function labelsOf(locale: Locale): { actions: Record<string, string>; types: Record<string, string> } {

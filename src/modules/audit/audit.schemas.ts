@@ -1,6 +1,7 @@
 // JSON schemas of the audit log's routes (and the types derived from them): the filter
 // querystring shared by the list, the export and the pages, and the entry as the API sends it.
 import { RECORD_TYPES } from '../../access/catalog';
+import type { ChainFields } from '../../audit/chain';
 
 /** A date (a whole day in the company's time zone) or a UTC time. */
 const TIME = '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,3})?)?Z)?$';
@@ -48,6 +49,13 @@ export interface AuditQuery {
 
 /** Record types with a History view for whoever may read the record (auditors see any type). */
 export const HISTORY_TYPES = RECORD_TYPES.filter((t) => ['companies', 'contacts', 'activities', 'tasks'].includes(t));
+
+export const entryParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
+} as const;
 
 export const historyParams = {
   type: 'object',
@@ -97,18 +105,10 @@ export interface PresentedChange {
   masked: boolean;
 }
 
-export interface PresentedEntry {
-  id: number;
+/** An entry as pages and the API show it: the chain's fields, who by name, and the diff. */
+export interface PresentedEntry extends Omit<ChainFields, 'seq' | 'changes'> {
   seq: number | null;
-  at: string;
-  actor_id: number | null;
   actor_name: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  action: string;
-  record_type: string;
-  record_id: string | null;
   archived: boolean;
   changes: PresentedChange[];
 }

@@ -78,9 +78,11 @@ export function createAuditLogService(core: Core, deps: { settings: { company():
     };
   }
 
+  const namesFor = (entries: Entry[]) => repo.userNames(entries.flatMap((e) => (e.actor_id === null ? [] : [e.actor_id])));
+
   async function page(actor: Actor, f: AuditFilter, cursor: string | undefined, limit: number) {
     const { entries, more } = await repo.page(f, decodeCursor(cursor), limit);
-    const names = await repo.userNames(entries.flatMap((e) => (e.actor_id === null ? [] : [e.actor_id])));
+    const names = await namesFor(entries);
     return { data: entries.map((e) => present(actor, e, names)), next_cursor: more ? encodeCursor(entries[entries.length - 1]) : null };
   }
 
@@ -101,7 +103,7 @@ export function createAuditLogService(core: Core, deps: { settings: { company():
       requirePermission(actor, 'audit', 'read');
       const entry = await repo.byId(id);
       if (!entry) throw new NotFoundError('audit entry');
-      return present(actor, entry, await repo.userNames(entry.actor_id === null ? [] : [entry.actor_id]));
+      return present(actor, entry, await namesFor([entry]));
     },
 
     async history(actor: Actor, type: string, id: string, query: Pick<AuditQuery, 'cursor' | 'limit'>) {
@@ -119,7 +121,7 @@ export function createAuditLogService(core: Core, deps: { settings: { company():
         let after: Position | null = null;
         for (;;) {
           const { entries, more } = await repo.page(f, after, EXPORT_PAGE);
-          const names = await repo.userNames(entries.flatMap((e) => (e.actor_id === null ? [] : [e.actor_id])));
+          const names = await namesFor(entries);
           for (const e of entries) {
             const p = present(actor, e, names);
             yield csvRow([p.id, p.seq, p.at, p.actor_id, p.actor_name, p.ip, p.user_agent, p.request_id, p.action, p.record_type, p.record_id, p.archived, changesText(p.changes)]);

@@ -167,6 +167,7 @@ t.test(`access matrix on ${testDialect}`, async (t) => {
           case 'users': return (await app.services.users.create(admin, { email: `${name}@example.com`, name, role: 'sales', team_ids: [O.id] })).id;
           case 'teams': return (await app.services.teams.create(admin, { name })).id;
           case 'tags': return (await app.services.tags.create(admin, { name })).id;
+          case 'roles': return (await app.services.roles.create(admin, { key: name.replace(/-/g, '_'), name, permissions: { resources: {}, flags: [] } })).id;
         }
         if (options.deleted) await app.services[type].remove(admin, id);
         return id;
@@ -185,6 +186,9 @@ t.test(`access matrix on ${testDialect}`, async (t) => {
       bystander,
       async freshShare(type) {
         return (await app.services.shares.add(admin, type, shared[owner][type], { user_id: bystander, access: 'read' })).id;
+      },
+      async roleId(key) {
+        return Number((await knex('roles').where({ key }).first('id')).id);
       },
       async auditEntry() {
         return Number((await app.services.auditLog.list(admin, { limit: 1 })).data[0].id);

@@ -36,7 +36,7 @@ export interface Fixture {
   /** A record made at the start, owned by `owner` (default: the case's owner). */
   rec(type: RecType, owner?: Owner): number;
   /** A new record just for this call (it may be deleted, merged ...). */
-  fresh(type: 'companies' | 'contacts' | 'activities' | 'tasks' | 'attachments' | 'savedViews' | 'users' | 'teams' | 'tags', options?: { owner?: Owner; deleted?: boolean }): Promise<number>;
+  fresh(type: 'companies' | 'contacts' | 'activities' | 'tasks' | 'attachments' | 'savedViews' | 'users' | 'teams' | 'tags' | 'roles', options?: { owner?: Owner; deleted?: boolean }): Promise<number>;
   version(table: string, id: number): Promise<number>;
   tag: number;
   unique(prefix: string): string;
@@ -47,6 +47,8 @@ export interface Fixture {
   bystander: number;
   /** A new share of the case's record with the bystander (made by the admin). */
   freshShare(type: 'companies' | 'contacts'): Promise<number>;
+  /** A role's id by key (built-in ones). */
+  roleId(key: string): Promise<number>;
   /** An existing audit entry's id. */
   auditEntry(): Promise<number>;
   password: string;
@@ -333,6 +335,19 @@ export const MATRIX: Entry[] = [
 
   // ---- roles, settings, jobs: administrators ----
   { route: 'GET /api/v1/roles', per: 'role', expect: ADMIN },
+  { route: 'GET /api/v1/roles/:id', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.roleId('sales') } }) },
+  { route: 'POST /api/v1/roles', per: 'role', expect: ADMIN, req: (f) => ({ body: { key: f.unique('mxrole').replace('-', '_'), name: 'Matrix role', permissions: { resources: { companies: { read: 'own' } }, flags: [] } } }) },
+  { route: 'PATCH /api/v1/roles/:id', per: 'role', expect: ADMIN, req: async (f) => { const id = await f.fresh('roles'); return { params: { id }, body: { name: 'Matrix renamed', version: await f.version('roles', id) } }; } },
+  { route: 'DELETE /api/v1/roles/:id', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('roles') } }) },
+  { route: 'GET /admin/roles', per: 'role', expect: ADMIN },
+  { route: 'GET /admin/roles/new', per: 'role', expect: ADMIN, req: async (f) => ({ query: { copy: await f.roleId('sales') } }) },
+  { route: 'POST /admin/roles', per: 'role', expect: ADMIN, req: (f) => ({ body: { key: f.unique('mxrole').replace('-', '_'), name: 'Matrix role', 'p.companies.read': 'own' } }) },
+  { route: 'GET /admin/roles/:id', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.roleId('sales') } }) },
+  { route: 'POST /admin/roles/:id', per: 'role', expect: ADMIN, req: async (f) => { const id = await f.fresh('roles'); return { params: { id }, body: { name: 'Matrix renamed', 'p.contacts.read': 'own', version: String(await f.version('roles', id)) } }; } },
+  { route: 'POST /admin/roles/:id/delete', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('roles') }, body: {} }) },
+  // "Why can this user see this record": for whoever reads roles, about any user and record.
+  { route: 'GET /api/v1/access/explain', per: 'case', expect: ADMIN, req: (f) => ({ query: { user_id: f.rec('users', 'sales'), record_type: 'companies', record_id: f.rec('companies') } }) },
+  { route: 'GET /admin/access/why', per: 'case', expect: ADMIN, req: (f) => ({ query: { user_id: f.rec('users', 'sales'), record_type: 'companies', record_id: f.rec('companies') } }) },
   { route: 'PATCH /api/v1/settings/company', per: 'role', expect: ADMIN, req: (f) => ({ body: { name: f.company.name } }) },
   { route: 'PUT /api/v1/settings/grades', per: 'role', expect: ADMIN, req: (f) => ({ body: f.grades }) },
   { route: 'GET /admin/settings', per: 'role', expect: ADMIN },

@@ -29,7 +29,7 @@ t.test('explaining access: owner, team, share, parent, nothing, deactivated', as
   t.same(codes(own), ['owner']);
   const boss = await explain(manager.user.id, 'contacts', contact.id);
   t.same(codes(boss), ['team']);
-  t.match(boss.grounds[0].params, { team: '华东', role: 'Sales manager' });
+  t.match(boss.grounds[0].params, { team: '华东', role: 'manager' });
   const none = await explain(stranger.user.id, 'contacts', contact.id);
   t.same(none.can, { read: false, update: false, delete: false });
   t.same(codes(none), ['none_apply']);

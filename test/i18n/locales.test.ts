@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { BUILTIN_ROLE_KEYS } from '../../src/access/catalog';
+import { ACTIONS, BUILTIN_ROLE_KEYS, FLAGS, RESOURCES, SCOPES } from '../../src/access/catalog';
+import { GROUND_CODES } from '../../src/modules/access/why.service';
 import { SYSTEM_ACTOR_BASE } from '../../src/access/scope';
 import { LOCALES } from '../../src/lib/i18n';
 import { ACTIVITY_TYPES, PRIORITIES, SIZE_BANDS, SOURCES } from '../../src/modules/records/record-fields';
@@ -115,6 +116,13 @@ const VALUE_SETS: Record<string, string[]> = {
   'tasks.fields.': TASK_LABELS,
   // Why a record looks like a duplicate: the fields each findDuplicates compares.
   'customers.matched.': ['name', 'phone', 'mobile', 'email'],
+  // Access control: the permission matrix's vocabulary, share levels and the why-page's grounds.
+  'roles.resources.': [...RESOURCES],
+  'roles.actions.': [...ACTIONS],
+  'roles.scopes.': [...SCOPES],
+  'roles.flags.': FLAGS.map((f) => f.replace('.', '_')),
+  'shares.access_': ['read', 'edit'],
+  'why.grounds.': [...GROUND_CODES],
 };
 
 /** Every notice value a page route accepts: `notice: { ..., enum: [...] }` in src/**\/*.pages.ts. */

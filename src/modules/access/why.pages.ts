@@ -19,12 +19,14 @@ export default async function whyPages(app: FastifyInstance): Promise<void> {
     if (q.user_id && q.record_type && q.record_id) {
       try {
         const found = await app.services.why.explain(req.actor!, q.user_id, q.record_type, q.record_id);
+        const role = await app.services.roles.label(locale, found.user.role);
         const lines = found.grounds.map((g) => t(locale, `why.grounds.${g.code}`, {
           ...g.params,
+          role,
           access: g.params.access ? t(locale, `shares.access_${g.params.access}`) : '',
           type: g.params.type ? t(locale, `roles.resources.${g.params.type}`) : '',
         }));
-        result = { ...found, lines };
+        result = { ...found, user: { ...found.user, role }, lines };
       } catch (err) {
         if (!(err instanceof AppError) || err.statusCode !== 404) throw err;
         notFound = t(locale, 'why.not_found');

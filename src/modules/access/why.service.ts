@@ -13,8 +13,10 @@ export type ExplainableType = (typeof EXPLAINABLE_TYPES)[number];
 
 const TITLE_COLUMN: Record<ExplainableType, string> = { companies: 'name', contacts: 'name', activities: 'subject', tasks: 'title' };
 
+export const GROUND_CODES = ['role_all', 'role_none', 'owner', 'team', 'share_user', 'share_team', 'parent', 'none_apply', 'inactive'] as const;
+
 export interface Ground {
-  code: 'role_all' | 'role_none' | 'owner' | 'team' | 'share_user' | 'share_team' | 'parent' | 'none_apply' | 'inactive';
+  code: (typeof GROUND_CODES)[number];
   params: Record<string, string | number>;
 }
 
@@ -39,20 +41,19 @@ export function createWhyService(core: Core, deps: { sessions: SessionsService }
       if (!subject) throw new NotFoundError('user');
       const record = await knex(type).where({ id }).first('id', 'owner_id', 'team_id', 'deleted_at', `${TITLE_COLUMN[type]} as title`);
       if (!record) throw new NotFoundError('record');
-      const role = await knex('roles').where({ key: subject.roleKey }).first('name');
       const user = await knex('users').where({ id: userId }).first('active');
 
       const grounds: Ground[] = [];
       const active = user.active === true || user.active === 1;
       if (!active) grounds.push({ code: 'inactive', params: {} });
       const level = levelOf(subject.permissions, type, 'read');
-      if (level === 'all') grounds.push({ code: 'role_all', params: { role: role.name } });
-      if (level === 'none') grounds.push({ code: 'role_none', params: { role: role.name } });
+      if (level === 'all') grounds.push({ code: 'role_all', params: { role: subject.roleKey } });
+      if (level === 'none') grounds.push({ code: 'role_none', params: { role: subject.roleKey } });
       if (level === 'own' || level === 'team') {
         if (record.owner_id === userId) grounds.push({ code: 'owner', params: {} });
         if (level === 'team' && record.team_id !== null && subject.teamIds.includes(record.team_id)) {
           const team = await knex('teams').where({ id: record.team_id }).first('name');
-          grounds.push({ code: 'team', params: { role: role.name, team: team?.name ?? String(record.team_id) } });
+          grounds.push({ code: 'team', params: { role: subject.roleKey, team: team?.name ?? String(record.team_id) } });
         }
         const shares = await knex('record_shares as s').leftJoin('teams as t', 't.id', 's.team_id')
           .where({ 's.record_type': type, 's.record_id': id })
@@ -74,7 +75,7 @@ export function createWhyService(core: Core, deps: { sessions: SessionsService }
       };
       if (!can.read && !grounds.some((g) => g.code === 'role_none' || g.code === 'inactive')) grounds.push({ code: 'none_apply', params: {} });
       return {
-        user: { id: userId, name: subject.name, role: role.name },
+        user: { id: userId, name: subject.name, role: subject.roleKey },
         record: { type, id, title: String(record.title ?? ''), owner_id: record.owner_id, deleted: record.deleted_at !== null },
         can,
         grounds,

@@ -23,7 +23,7 @@ export default async function homePages(app: FastifyInstance): Promise<void> {
       title: t(req.locale, 'home.title'),
       isAdmin,
       userCount,
-      roleName: t(req.locale, `roles.${actor.roleKey}`),
+      roleName: await app.services.roles.label(req.locale, actor.roleKey),
       today: await withParents(day.today),
       overdue: await withParents(day.overdue),
       neglected: day.neglected.map((c) => ({

@@ -5,7 +5,7 @@ import { ACTIONS, ADMIN_RESOURCES, FLAGS, RESOURCES, SCOPES, type PermissionSet,
 import { idParams } from '../../lib/api-schemas';
 import { t, type Locale } from '../../lib/i18n';
 import { formSchema, handleForm } from '../../plugins/forms';
-import type { Role } from './roles.service';
+import { roleLabel, type Role } from './roles.service';
 
 const cellName = (resource: string, action: string) => `p.${resource}.${action}`;
 const flagName = (flag: string) => `flag.${flag}`;
@@ -52,7 +52,7 @@ export default async function rolesPages(app: FastifyInstance): Promise<void> {
   function formData(reply: FastifyReply, role: Partial<Role> & { permissions: PermissionSet }, extra: Record<string, unknown> = {}) {
     const locale = reply.request.locale;
     return {
-      title: role.id ? role.name : t(locale, 'roles.new'),
+      title: role.id ? roleLabel(locale, role as Role) : t(locale, 'roles.new'),
       role,
       values: { key: role.key ?? '', name: role.name ?? '', description: role.description ?? '' },
       errors: {},
@@ -67,7 +67,7 @@ export default async function rolesPages(app: FastifyInstance): Promise<void> {
   app.get('/admin/roles', {
     config: { permission: 'roles.read' },
     schema: { querystring: { type: 'object', additionalProperties: false, properties: { notice: { type: 'string', enum: ['saved', 'deleted_role'] } } } },
-  }, async (req, reply) => reply.page('admin/roles', { title: t(req.locale, 'roles.title'), roles: await roles.list(req.actor!), notice: (req.query as { notice?: string }).notice }));
+  }, async (req, reply) => reply.page('admin/roles', { title: t(req.locale, 'roles.title'), roles: (await roles.list(req.actor!)).map((r) => ({ ...r, name: roleLabel(req.locale, r) })), notice: (req.query as { notice?: string }).notice }));
 
   app.get('/admin/roles/new', {
     config: { permission: 'roles.create' },

@@ -9,6 +9,7 @@ import { requirePermission } from '../../access/scope';
 import { ACTIONS, ADMIN_RESOURCES, BUILTIN_ROLES, BUILTIN_ROLE_KEYS, FLAGS, RESOURCES, SCOPES, type PermissionSet } from '../../access/catalog';
 import { diff } from '../../audit/writer';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors';
+import { t, type Locale } from '../../lib/i18n';
 import { validate } from '../../lib/validate';
 import { updateAtVersion } from '../records/scoped';
 
@@ -81,6 +82,13 @@ export const roleUpdateSchema = {
     version: { type: 'integer', minimum: 1 },
   },
 } as const;
+
+const isBuiltinKey = (key: string) => key === 'system' || (BUILTIN_ROLE_KEYS as readonly string[]).includes(key);
+
+/** Built-in roles are named in the reader's language; custom roles by the name their admin gave. */
+export function roleLabel(locale: Locale, role: { key: string; name: string; builtin: boolean }): string {
+  return role.builtin ? t(locale, `roles.${role.key}`) : role.name;
+}
 
 /** A permission set with only the non-"none" entries, so stored sets and audit diffs stay small. */
 function compact(p: PermissionSet): PermissionSet {
@@ -190,10 +198,19 @@ export function createRolesService(core: Core) {
     return row.id;
   }
 
-  async function keys(): Promise<string[]> {
-    return (await knex('roles').orderBy('id').select('key')).map((r) => r.key);
+  /** Every role as a choice for the user form, named in the reader's language. */
+  async function choices(locale: Locale): Promise<Array<{ value: string; label: string }>> {
+    const all = await knex('roles').orderBy('builtin', 'desc').orderBy('id').select('key', 'name', 'builtin');
+    return all.map((r) => ({ value: r.key, label: roleLabel(locale, { key: r.key, name: r.name, builtin: Boolean(r.builtin) }) }));
   }
 
-  return { ensureBuiltins, list, get, create, update, remove, idForKey, keys };
+  /** One role's name for the reader; built-in roles need no query. */
+  async function label(locale: Locale, key: string): Promise<string> {
+    if (isBuiltinKey(key)) return t(locale, `roles.${key}`);
+    const row = await knex('roles').where({ key }).first('name');
+    return row?.name ?? key;
+  }
+
+  return { ensureBuiltins, list, get, create, update, remove, idForKey, choices, label };
 }
 export type RolesService = ReturnType<typeof createRolesService>;

@@ -19,7 +19,7 @@ export default async function usersPages(app: FastifyInstance): Promise<void> {
 
   async function formData(reply: FastifyReply, extra: Record<string, unknown>) {
     const actor = reply.request.actor!;
-    return { roleKeys: await roles.keys(), teams: await teams.list(actor), localeOptions: LOCALES, errors: {}, ...extra };
+    return { roleChoices: await roles.choices(reply.request.locale), teams: await teams.list(actor), localeOptions: LOCALES, errors: {}, ...extra };
   }
 
   function input(body: Record<string, unknown>) {
@@ -38,7 +38,8 @@ export default async function usersPages(app: FastifyInstance): Promise<void> {
     const show = q.show ?? 'active';
     const query: ListQuery = { q: q.q, cursor: q.cursor, limit: 50, sort: 'name', filter: show === 'all' ? {} : { active: show === 'active' ? 'true' : 'false' } };
     const page = await users.list(req.actor!, query);
-    return reply.page('admin/users', { title: t(req.locale, 'users.title'), users: page.data, next: page.next_cursor, q: q.q, show, notice: q.notice });
+    const roleNames = Object.fromEntries((await roles.choices(req.locale)).map((c) => [c.value, c.label]));
+    return reply.page('admin/users', { title: t(req.locale, 'users.title'), roleNames, users: page.data, next: page.next_cursor, q: q.q, show, notice: q.notice });
   });
 
   app.get('/admin/users/new', { config: { permission: 'users.create' } }, async (req, reply) =>

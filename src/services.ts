@@ -22,6 +22,7 @@ import { createMyDayService } from './modules/home/myday.service';
 import { createAuditLogService } from './modules/audit';
 import { createSharesService } from './modules/shares';
 import { createWhyService } from './modules/access';
+import { createHandoverService } from './modules/records/handover';
 
 export function createServices(core: Core) {
   const roles = createRolesService(core);
@@ -45,6 +46,7 @@ export function createServices(core: Core) {
   const auditLog = createAuditLogService(core, { settings });
   const shares = createSharesService(core, { notifications });
   const why = createWhyService(core, { sessions });
-  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, why, auditLog };
+  const handover = createHandoverService(core, { notifications });
+  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, why, handover, auditLog };
 }
 export type Services = ReturnType<typeof createServices>;

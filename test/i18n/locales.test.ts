@@ -6,6 +6,7 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import { ACTIONS, BUILTIN_ROLE_KEYS, FLAGS, RESOURCES, SCOPES } from '../../src/access/catalog';
 import { GROUND_CODES } from '../../src/modules/access/why.service';
+import { HANDOVER_TYPES } from '../../src/modules/records/handover';
 import { SYSTEM_ACTOR_BASE } from '../../src/access/scope';
 import { LOCALES } from '../../src/lib/i18n';
 import { ACTIVITY_TYPES, PRIORITIES, SIZE_BANDS, SOURCES } from '../../src/modules/records/record-fields';
@@ -123,6 +124,7 @@ const VALUE_SETS: Record<string, string[]> = {
   'roles.flags.': FLAGS.map((f) => f.replace('.', '_')),
   'shares.access_': ['read', 'edit'],
   'why.grounds.': [...GROUND_CODES],
+  'users.handover_types.': [...HANDOVER_TYPES],
 };
 
 /** Every notice value a page route accepts: `notice: { ..., enum: [...] }` in src/**\/*.pages.ts. */

@@ -4,6 +4,7 @@ import { dataOf, idParams, listOf, responses } from '../../lib/api-schemas';
 import { listQuerySchema, type ListQuery } from '../../lib/listing';
 import { passwordLinkSchema, userCreateSchema, userSchema, userUpdateSchema, usersListSpec, type UserCreate, type UserUpdate } from './users.schemas';
 import { versionFrom } from '../../plugins/versioning';
+import { handoverSchema, type HandoverType } from '../records/handover';
 
 const resetSchema = { type: 'object', additionalProperties: false, required: ['password'], properties: { password: { type: 'string', maxLength: 256 } } } as const;
 const linkSchema = { type: 'object', properties: { url: { type: 'string' }, expires_at: { type: 'string' } } } as const;
@@ -45,4 +46,15 @@ export default async function usersApi(app: FastifyInstance): Promise<void> {
     config: { permission: 'users.update' },
     schema: { tags, summary: 'A one-time invitation or password-reset link to hand to the user', params: idParams, body: passwordLinkSchema, response: responses({ 201: dataOf(linkSchema) }) },
   }, async (req, reply) => reply.code(201).send({ data: await users.createPasswordLink(req.actor!, req.params.id, req.body as { purpose: 'invite' | 'reset' }) }));
+
+  app.post<IdReq>('/users/:id/handover', {
+    config: { permission: 'users.update' },
+    schema: {
+      tags,
+      summary: 'Hand every company, contact and open task of this user over to another (someone leaving); one transaction, each record audited',
+      params: idParams,
+      body: handoverSchema,
+      response: responses({ 200: dataOf({ type: 'object', properties: { companies: { type: 'integer' }, contacts: { type: 'integer' }, tasks: { type: 'integer' } } }) }),
+    },
+  }, async (req) => ({ data: await app.services.handover.reassignAll(req.actor!, req.params.id, req.body as { to_user_id: number; types?: HandoverType[] }) }));
 }

@@ -6,6 +6,8 @@ import { idParams } from '../../lib/api-schemas';
 import { formSchema, handleForm, listField, optionalInt } from '../../plugins/forms';
 import type { ListQuery } from '../../lib/listing';
 import type { UserCreate } from './users.schemas';
+import { ValidationError } from '../../lib/errors';
+import { HANDOVER_TYPES, type HandoverType } from '../records/handover';
 
 const USER_FIELDS = ['email', 'name', 'role', 'primary_team_id', 'locale', 'password', 'version', 'active'];
 const listQuery = {
@@ -19,7 +21,17 @@ export default async function usersPages(app: FastifyInstance): Promise<void> {
 
   async function formData(reply: FastifyReply, extra: Record<string, unknown>) {
     const actor = reply.request.actor!;
-    return { roleChoices: await roles.choices(reply.request.locale), teams: await teams.list(actor), localeOptions: LOCALES, errors: {}, ...extra };
+    const locale = reply.request.locale;
+    const others = (await users.list(actor, { limit: 500, sort: 'name', filter: { active: 'true' } })).data.filter((u) => u.id !== (extra.user as { id?: number } | undefined)?.id);
+    return {
+      roleChoices: await roles.choices(locale),
+      teams: await teams.list(actor),
+      localeOptions: LOCALES,
+      errors: {},
+      handoverTargets: others.map((u) => ({ value: String(u.id), label: u.name })),
+      handoverTypes: HANDOVER_TYPES.map((ty) => ({ value: ty, label: t(locale, `users.handover_types.${ty}`) })),
+      ...extra,
+    };
   }
 
   function input(body: Record<string, unknown>) {
@@ -72,6 +84,19 @@ export default async function usersPages(app: FastifyInstance): Promise<void> {
     await handleForm(reply, 'admin/user-form', await formData(reply, { title: user.name, user, values }), async () => {
       await users.update(req.actor!, user.id, { ...values, version: Number(body.version) });
       await reply.redirect('/admin/users?notice=saved', 303);
+    });
+  });
+
+  // Handing a (departing) user's customers and open tasks to someone else; the page shows the counts.
+  app.post<{ Params: { id: number } }>('/admin/users/:id/handover', { config: { permission: 'users.update' }, schema: { params: idParams, body: formSchema(['to_user_id'], ['types']) } }, async (req, reply) => {
+    const body = req.body as Record<string, unknown>;
+    const user = await users.get(req.actor!, req.params.id);
+    const types = listField(body.types) as HandoverType[];
+    await handleForm(reply, 'admin/user-form', await formData(reply, { title: user.name, user, values: user }), async () => {
+      const toUserId = optionalInt(body.to_user_id);
+      if (!toUserId) throw ValidationError.field('to_user_id', 'required', 'choose who takes over');
+      const done = await app.services.handover.reassignAll(req.actor!, user.id, { to_user_id: toUserId, ...(types.length ? { types } : {}) });
+      await reply.page('admin/user-form', await formData(reply, { title: user.name, user, values: user, handedOver: done }));
     });
   });
 

@@ -313,6 +313,9 @@ export const MATRIX: Entry[] = [
     req: async (f) => { const id = await f.fresh('users'); return { params: { id }, body: { email: `${f.unique('mxuser')}@example.com`, name: 'Matrix renamed', role: 'sales', active: '1', version: String(await f.version('users', id)) } }; },
   },
   { route: 'POST /admin/users/:id/password-link', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('users') }, body: { purpose: 'reset' } }) },
+  // Handing a departing user's records over: from a fresh user, so no fixture record changes owner.
+  { route: 'POST /api/v1/users/:id/handover', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('users') }, body: { to_user_id: f.bystander } }) },
+  { route: 'POST /admin/users/:id/handover', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('users') }, body: { to_user_id: String(f.bystander) } }) },
 
   // ---- teams ----
   { route: 'GET /api/v1/teams', per: 'role', expect: TEAMS_READ },

@@ -35,6 +35,11 @@ export function createReader(knex: Knex, dialect: Dialect, options: { sqliteFile
         conn.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
         // This connection never writes.
         conn.pragma('query_only = ON');
+        // Reads of a multi-gigabyte file at random (timelines, pages of a list): a larger page cache
+        // and memory-mapped reads instead of a read() system call and a copy per page.
+        conn.pragma('cache_size = -65536');
+        conn.pragma('mmap_size = 2147483648');
+        conn.pragma('temp_store = MEMORY');
       }
       return conn;
     };

@@ -98,8 +98,10 @@ export function customerFilters(table: string, now: () => Date): Record<string, 
       ops: ['eq', 'in'],
       apply: (qb, _op, value) => {
         const ids = value.split(',').map(Number);
+        // limit 1: SQLite 3.5x would otherwise turn this EXISTS into a bloom-filtered join that reads
+        // every tagging of the tag on each query (35 ms at 1,000,000 contacts instead of 2 ms).
         qb.whereExists(function tagged(this: Knex.QueryBuilder) {
-          this.select(1 as never).from('taggings').whereRaw('taggings.record_id = ??', [`${table}.id`]).where('taggings.record_type', table).whereIn('taggings.tag_id', ids);
+          this.select(1 as never).from('taggings').whereRaw('taggings.record_id = ??', [`${table}.id`]).where('taggings.record_type', table).whereIn('taggings.tag_id', ids).limit(1);
         });
       },
     },

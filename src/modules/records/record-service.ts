@@ -61,15 +61,10 @@ export interface RecordTypeConfig {
 export type RecordRow = Record<string, unknown> & { id: number; version: number; owner_id: number; tags: TagRef[] };
 
 /**
- * Sort columns with a live partial index `<type>_live_<column>` (migration 20261125040000_speed),
- * and the suffix of their owner-first index `<type>_owner_…`.
+ * Sort columns with live partial indexes `<type>_live_<column>` (column, id, owner_id, team_id) and
+ * `<type>_owner_<column>` (owner_id, column, id, team_id) (migration 20261125040000_speed).
  */
-const SORT_INDEXES: Record<string, string> = {
-  name_sort: 'id_name_sort_id_index',
-  updated_at: 'id_updated_at_id_index',
-  last_contact_at: 'id_last_contact_at_id_index',
-  created_at: 'created',
-};
+const SORT_INDEXES = new Set(['name_sort', 'updated_at', 'last_contact_at', 'created_at']);
 
 /** Filters that keep a sizeable share of the rows: walking the sort order and testing them is cheap. */
 const BROAD_FILTERS = new Set(['tag', 'source', 'consent', 'no_contact_days', 'team_id', 'grade', 'size_band', 'industry', 'province', 'city']);
@@ -132,7 +127,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
   function indexHint(actor: Actor, query: ListQuery & { deleted?: boolean }, sortColumn: string): string | null {
     if (core.db.dialect !== 'sqlite' || query.deleted || query.q) return null;
     const column = sortColumn.split('.').pop()!;
-    if (!SORT_INDEXES[column]) return null;
+    if (!SORT_INDEXES.has(column)) return null;
     const filter = query.filter ?? {};
     if (!Object.keys(filter).every((f) => BROAD_FILTERS.has(f) || f === column || f === 'owner_id')) return null;
     const owner = filter.owner_id;
@@ -140,7 +135,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
     if (ownerEq === null) return null;
     const s = scope(actor, type, 'read');
     // One owner's rows (a filter, or a rep's own scope without shares): that owner's index in sort order.
-    if (ownerEq !== undefined || (s.level === 'own' && !s.shares)) return `${type}_owner_${SORT_INDEXES[column]}`;
+    if (ownerEq !== undefined || (s.level === 'own' && !s.shares)) return `${type}_owner_${column}`;
     return `${type}_live_${column}`;
   }
 

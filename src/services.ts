@@ -23,6 +23,9 @@ import { createAuditLogService } from './modules/audit';
 import { createSharesService } from './modules/shares';
 import { createWhyService } from './modules/access';
 import { createHandoverService } from './modules/records/handover';
+import { createRecordExport } from './modules/records/record-export';
+import { COMPANY_COLUMNS } from './modules/companies/companies.schemas';
+import { CONTACT_COLUMNS } from './modules/contacts/contacts.schemas';
 
 export function createServices(core: Core) {
   const roles = createRolesService(core);
@@ -47,6 +50,10 @@ export function createServices(core: Core) {
   const shares = createSharesService(core, { notifications });
   const why = createWhyService(core, { sessions });
   const handover = createHandoverService(core, { notifications });
-  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, why, handover, auditLog };
+  const exports = {
+    companies: createRecordExport(core, companies, { columns: COMPANY_COLUMNS }),
+    contacts: createRecordExport(core, contacts, { columns: CONTACT_COLUMNS, references: { company_id: companies } }),
+  };
+  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, why, handover, exports, auditLog };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -16,7 +16,8 @@ import { lastVerification, runVerification } from '../../audit/verification';
 import { currentHead } from '../../audit/store';
 import { createAuditRepository, type AuditFilter, type Entry, type Position } from './audit.repository';
 import { HISTORY_TYPES, type AuditQuery, type PresentedEntry } from './audit.schemas';
-import { csvRow, changesText } from './csv';
+import { changesText } from './csv';
+import { CSV_BOM, csvRow } from '../../lib/csv';
 
 const DEFAULT_LIMIT = 50;
 const EXPORT_PAGE = 1000;
@@ -117,7 +118,7 @@ export function createAuditLogService(core: Core, deps: { settings: { company():
       const f = await toFilter(query.filter);
       await core.audit.record(knex, actor, { action: 'export', recordType: 'audit_log', changes: { filter: [null, query.filter ?? {}] } });
       async function* lines(): AsyncGenerator<string> {
-        yield '\uFEFF' + csvRow(['id', 'seq', 'at', 'actor_id', 'actor', 'ip', 'user_agent', 'request_id', 'action', 'record_type', 'record_id', 'archived', 'changes']);
+        yield CSV_BOM + csvRow(['id', 'seq', 'at', 'actor_id', 'actor', 'ip', 'user_agent', 'request_id', 'action', 'record_type', 'record_id', 'archived', 'changes']);
         let after: Position | null = null;
         for (;;) {
           const { entries, more } = await repo.page(f, after, EXPORT_PAGE);

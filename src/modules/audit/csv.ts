@@ -1,17 +1,5 @@
-// CSV for audit exports: RFC 4180 quoting, and cells that a spreadsheet would run as a formula
-// (=, +, -, @ …) prefixed with an apostrophe, since entries carry text that users typed.
+// How audit values read as text in the CSV export and on the pages (the CSV writer is lib/csv).
 import type { PresentedChange } from './audit.schemas';
-
-function cell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function csvRow(values: unknown[]): string {
-  return values.map(cell).join(',') + '\r\n';
-}
 
 export function valueText(value: unknown): string {
   if (value === null || value === undefined) return '';

@@ -44,6 +44,19 @@ export function registerRecordApi(app: FastifyInstance, options: { service: Reco
     schema: { tags, summary: `List ${type} you may see`, querystring: listQuerySchema(listSpec, { deleted: { type: 'boolean', description: 'The trash instead (needs delete permission).' } }), response: responses({ 200: listOf(schema) }) },
   }, async (req) => service.list(req.actor!, req.query as ListQuery & { deleted?: boolean }));
 
+  app.get(`/${type}/export`, {
+    config: { permission: `${type}.export` },
+    schema: {
+      tags,
+      summary: `Every ${options.singular} you may export that matches the filters, as CSV (UTF-8 with BOM, for Excel); audited`,
+      querystring: listQuerySchema(listSpec),
+      produces: ['text/csv'],
+    },
+  }, async (req, reply) => {
+    const stream = await app.services.exports[type as 'companies' | 'contacts'].csv(req.actor!, req.query as ListQuery, req.locale);
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${type}-${app.core.clock.now().toISOString().slice(0, 10)}.csv"`).send(stream);
+  });
+
   app.get<IdReq>(`/${type}/:id`, {
     config: { permission: `${type}.read` },
     schema: { tags, summary: `One ${options.singular}`, params: idParams, response: responses({ 200: dataOf(schema) }) },

@@ -10,7 +10,7 @@ import { t, type Locale } from '../../lib/i18n';
 import type { ListSpec } from '../../lib/listing';
 import { zonedToUtc } from '../../lib/time';
 import { formSchema, handleForm, listField, localizeFields } from '../../plugins/forms';
-import { pageQuerySchema, pruneEmptyQuery, safeQuerystring, toQuerystring } from '../../plugins/list-pages';
+import { pageQuerySchema, pruneEmptyQuery, safeQuerystring, toListQuery, toQuerystring, type PageQuery } from '../../plugins/list-pages';
 import { rememberRecent } from '../../plugins/recent';
 import type { Attachable } from '../attachments';
 import { sharingSection } from '../shares/shares.pages';
@@ -144,8 +144,20 @@ export function registerRecordPages(app: FastifyInstance, o: RecordPagesOptions)
       newHref: can(actor, type, 'create') ? `/${type}/new` : null,
       newLabel: texts.new,
       trashHref: can(actor, type, 'delete') ? `/${type}/trash` : null,
+      exportHref: can(actor, type, 'export') ? `/${type}/export.csv${data.currentQuery ? `?${data.currentQuery}` : ''}` : null,
       bulk: mayBulk ? { canAssign: can(actor, type, 'assign'), canDelete: can(actor, type, 'delete'), users: await lookups.userChoices(), tags: await lookups.tagChoices() } : null,
     });
+  });
+
+  // The list as CSV, with the page's filters (bare dates meaning whole days, as on the list).
+  app.get(`/${type}/export.csv`, {
+    config: { permission: `${type}.export` },
+    preValidation: pruneEmptyQuery,
+    schema: { querystring: pageQuerySchema(o.listSpec) },
+  }, async (req, reply) => {
+    const query = toListQuery(req.query as PageQuery, o.listSpec, req.company.timezone);
+    const stream = await app.services.exports[type].csv(req.actor!, query, req.locale);
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${type}-${app.core.clock.now().toISOString().slice(0, 10)}.csv"`).send(stream);
   });
 
   app.post(`/${type}/bulk`, {

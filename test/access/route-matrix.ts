@@ -97,6 +97,8 @@ const RECORDS: Expect = { admin: 'ok', manager: 'ok', sales: 'ok', support: 'ok'
 /** Deleting (trash) is for admin, manager, sales; support has no delete. */
 const TRASH: Expect = { admin: 'ok', manager: 'ok', sales: 'ok', support: '403', auditor: '403' };
 const TEAMS_READ = RECORDS;
+/** Exporting customers: admin all, manager the team; sales, support and auditors none. */
+const EXPORT: Expect = { admin: 'ok', manager: 'ok', sales: '403', support: '403', auditor: '403' };
 /** The audit log: audit.read / audit.export (admin and auditor). */
 const AUDIT: Expect = { admin: 'ok', manager: '403', sales: '403', support: '403', auditor: 'ok' };
 
@@ -121,12 +123,15 @@ const LINKED_CHANGE: Record<Role, Outcome> = { admin: 'ok', manager: '403', sale
 const PRIVATE: Expect = { admin: 'ok 404 404', manager: 'ok 404 404', sales: 'ok 404 404', support: 'ok 404 404', auditor: 'ok 404 404' };
 
 const SEES_READ = { admin: 'yyy', manager: 'yyn', sales: 'ynn', support: 'yyy', auditor: 'nnn' };
+const SEES_EXPORT = { admin: 'yyy', manager: 'yyn', sales: 'nnn', support: 'nnn', auditor: 'nnn' };
 
 // ---- request helpers ----
 
 const inList = (type: RecType) => (res: Response, f: Fixture, owner: Owner) => (res.json?.data ?? []).some((r: { id: number }) => r.id === f.rec(type, owner));
 const linkIn = (type: RecType, path: string) => (res: Response, f: Fixture, owner: Owner) => res.text.includes(`href="/${path}/${f.rec(type, owner)}"`);
 const searchHit = (res: Response, f: Fixture, owner: Owner) => (res.json?.data ?? []).some((h: { type: string; id: number }) => h.type === 'companies' && h.id === f.rec('companies', owner));
+/** A CSV export holds the owner's shared record by name. */
+const inCsv = (type: 'companies' | 'contacts') => (res: Response, _f: Fixture, owner: Owner) => res.text.includes(type === 'companies' ? `mxshared-${owner},` : `mxshared-person-${owner},`) || res.text.includes(type === 'companies' ? `mxshared-${owner}"` : `mxshared-person-${owner}"`);
 const listQuery = { sort: 'created_at', limit: 200 };
 
 const ACTIVITY_UPLOAD_BUG = 'product bug: attachments.service upload() checks only read access on an activity (update is checked for companies and contacts only): a caller attaches files to an activity it may read but not change (201, expected 403)';
@@ -146,6 +151,7 @@ function customerRoutes(type: 'companies' | 'contacts'): Entry[] {
     { route: `POST ${api}/:id/merge`, per: 'case', expect: MERGE, req: async (f) => ({ params: { id: await f.fresh(type) }, body: { merge_id: await f.fresh(type, { owner: f.role }) } }) },
     { route: `POST ${api}/bulk`, per: 'case', expect: UPDATE, req: (f) => ({ body: { ids: [f.rec(type)], action: 'add_tag', tag_id: f.tag } }) },
     { route: `POST ${api}/duplicates`, per: 'role', expect: RECORDS, req: () => ({ body: { name: 'mxshared' } }) },
+    { route: `GET ${api}/export`, per: 'role', expect: EXPORT, sees: { expect: SEES_EXPORT, present: inCsv(type) } },
     { route: `GET ${api}/:id/timeline`, per: 'case', expect: READ, req: (f) => ({ params: { id: f.rec(type) } }) },
     { route: `GET ${api}/:id/attachments`, per: 'case', expect: READ, req: (f) => ({ params: { id: f.rec(type) } }) },
     { route: `POST ${api}/:id/attachments`, per: 'case', expect: UPDATE, req: (f) => ({ params: { id: f.rec(type) }, file: { name: 'note.txt', type: 'text/plain', content: 'matrix' } }) },
@@ -158,6 +164,7 @@ function customerRoutes(type: 'companies' | 'contacts'): Entry[] {
       expect: { admin: 'ok', manager: 'ok ok refused', sales: 'ok refused refused', support: 'ok refused refused', auditor: '403' },
     },
     { route: `GET /${type}/trash`, per: 'role', expect: TRASH },
+    { route: `GET /${type}/export.csv`, per: 'role', expect: EXPORT, sees: { expect: SEES_EXPORT, present: inCsv(type) } },
     { route: `GET /${type}/new`, per: 'role', expect: RECORDS },
     { route: `POST /${type}`, per: 'role', expect: RECORDS, req: (f) => ({ body: { name: name(f), allow_duplicate: '1' } }) },
     { route: `GET /${type}/:id`, per: 'case', expect: READ, req: (f) => ({ params: { id: f.rec(type) } }) },

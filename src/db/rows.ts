@@ -55,11 +55,14 @@ export function createRowSerializer(knex: Knex, dialect: Dialect): RowSerializer
     const tableKinds = kinds.get(table);
     if (!tableKinds) throw new Error(`row serializer: unknown table ${table}`);
     if (tableKinds.size === 0) return row as T;
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(row)) {
-      const kind = tableKinds.get(key);
-      if (value === null || value === undefined || !kind) out[key] = value ?? null;
-      else if (kind === 'boolean') out[key] = value === true || value === 1;
+    // A copy (the caller's row is left alone), then only the few typed columns converted: this runs
+    // for every row of every list page, so no per-column map lookups.
+    const out: Record<string, unknown> = { ...row };
+    for (const key in out) if (out[key] === undefined) out[key] = null;
+    for (const [key, kind] of tableKinds) {
+      const value = out[key];
+      if (value === null || value === undefined) continue;
+      if (kind === 'boolean') out[key] = value === true || value === 1;
       // SQLite hands JSON back as text; pg has parsed it already (and a JSON string value is a
       // string there, which must not be parsed twice).
       else out[key] = dialect === 'sqlite' && typeof value === 'string' ? JSON.parse(value) : value;

@@ -46,7 +46,10 @@ export async function contactListRequests(ctx: ScenarioContext, headers: Record<
     l({ 'filter[owner_id]': String(userId) }, role === 'manager' ? 1 : 3, 'my own'),
   ];
   if (role === 'manager') {
-    const rep = s.topOwners?.[0];
+    // One of the manager's own reps (the owner of a contact the manager sees), not just any rep:
+    // a rep outside the team would give an empty page.
+    const visible = await ctx.getJson<{ data: Array<{ owner_id: number }> }>('/api/v1/contacts?limit=50&sort=-updated_at', headers);
+    const rep = visible.data.map((c) => c.owner_id).find((o) => o !== userId) ?? s.topOwners?.[0];
     if (rep) requests.push(l({ 'filter[owner_id]': String(rep) }, 4, "a rep's contacts"));
     requests.push(l({ sort: '-updated_at', 'filter[updated_at][gte]': day(7) }, 3, 'team changes this week'));
   }

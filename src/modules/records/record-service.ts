@@ -14,7 +14,7 @@ import { resolveOwner } from './ownership';
 import { checkVersion, findInScope, markDeleted, requireAction, updateAtVersion } from './scoped';
 import { addTags, mergeTags, removeTags, setTags, tagsOf, tagsOfPage, type TagRef } from './tagging';
 import { bigrams } from '../../lib/text';
-import { indexNames, unindex } from './search-index';
+import { indexNames, rarestFirst, unindex } from './search-index';
 import { repointParent, type ParentType } from './links';
 
 export interface Duplicate {
@@ -166,7 +166,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         const grams = bigrams(query.q);
         // Name search starts from the gram index: the record ids that have the rarest-looking gram
         // (an id range the planner drives the query from), the others must be there too.
-        if (grams.length) qb.whereIn(`${type}.id`, knex('search_grams').select('record_id').where({ gram: grams[0], record_type: type }));
+        if (grams.length) qb.whereIn(`${type}.id`, knex('search_grams').select('record_id').where({ gram: (await rarestFirst(core.db.read, type, grams))[0], record_type: type }));
         cfg.listSpec.filters.q?.apply?.(qb, 'contains', query.q);
       }
       // Compiled here and run as fixed SQL (a read connection on SQLite, a named statement on Postgres).

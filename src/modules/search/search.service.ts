@@ -7,6 +7,7 @@ import type { Core } from '../../core';
 import { can, scopeQuery, type Actor } from '../../access/scope';
 import { seesSensitive } from '../../access/sensitive';
 import { bigrams, emailKey, fold, phoneDigits, searchForm } from '../../lib/text';
+import { rarestFirst } from '../records/search-index';
 
 export interface SearchHit {
   type: 'companies' | 'contacts';
@@ -16,8 +17,6 @@ export interface SearchHit {
   matched: 'name' | 'phone' | 'email' | 'wechat';
 }
 
-// Grams found in most company names: a poor place to start a lookup.
-const COMMON_GRAMS = new Set(['有限', '限公', '公司', '股份', '份有', '集团', '责任', '任公', '科技', '技有', '贸易', '易有', '北京', '上海', '深圳', '广州']);
 
 const SOURCES = {
   companies: { name: 'name', detail: 'short_name', phones: ['phone_rev'], email: null, wechat: null },
@@ -40,9 +39,8 @@ export function createSearchService(core: Core) {
   async function byName(actor: Actor, type: 'companies' | 'contacts', text: string, limit: number): Promise<SearchHit[]> {
     const grams = bigrams(text);
     if (!grams.length) return [];
-    // Drive the lookup from the rarest-looking gram; the rest must be there too.
-    const ordered = [...grams].sort((a, b) => Number(COMMON_GRAMS.has(a)) - Number(COMMON_GRAMS.has(b)));
-    const [drive, ...rest] = ordered;
+    // Drive the lookup from the rarest gram; the rest must be there too.
+    const [drive, ...rest] = await rarestFirst(core.db.read, type, grams);
     const qb = knex('search_grams as g').join(type, `${type}.id`, 'g.record_id').where('g.gram', drive).where('g.record_type', type);
     for (const gram of rest) {
       qb.whereExists(knex('search_grams as g2').select(knex.raw('1')).where('g2.gram', gram).where('g2.record_type', type).whereRaw('g2.record_id = g.record_id'));

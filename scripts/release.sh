@@ -124,6 +124,7 @@ node -e '
 # 6. One archive, written under a temporary name and renamed when complete. Owner root, no
 #    group/world write, whatever the build machine's umask and user.
 mkdir -p "$OUT"
+[ "$OUT" != "$REPO/release" ] || [ -f "$OUT/.gitignore" ] || printf '# Release archives: build outputs, never committed.\n*\n' > "$OUT/.gitignore"
 say "writing $ARCHIVE"
 chmod -R u+rwX,go+rX,go-w "$APP"
 tar -C "$STAGE" --owner=0 --group=0 --numeric-owner --sort=name -czf "$OUT/.$ARCHIVE.partial" "$NAME"

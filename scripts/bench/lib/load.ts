@@ -72,10 +72,23 @@ async function loadPostgres(db: Database, table: string, rows: Row[]): Promise<v
     const sql = `insert into ${quote(table)} (${cols.map(quote).join(', ')}) select * from unnest(${casts.join(', ')})`;
     await conn.query('begin');
     try {
+      // As on SQLite: a large table is loaded without its secondary indexes (not those behind a
+      // primary key or unique constraint), which are built once afterwards from the same definitions.
+      const indexes = rows.length >= REBUILD_INDEXES_FROM
+        ? (await conn.query<{ indexname: string; indexdef: string }>(
+            `select indexname, indexdef from pg_indexes where schemaname = current_schema() and tablename = $1
+             and indexname not in (select conname from pg_constraint where conrelid = $2::regclass)`,
+            [table, quote(table)],
+          )).rows
+        : [];
+      for (const ix of indexes) await conn.query(`drop index ${quote(ix.indexname)}`);
+      await conn.query('set local synchronous_commit = off');
       for (let start = 0; start < rows.length; start += PG_CHUNK) {
         const chunk = rows.slice(start, start + PG_CHUNK);
         await conn.query(sql, cols.map((c) => chunk.map((r) => r[c] ?? null)));
       }
+      if (indexes.length) await conn.query("set local maintenance_work_mem = '512MB'");
+      for (const ix of indexes) await conn.query(ix.indexdef);
       await conn.query('commit');
     } catch (err) {
       await conn.query('rollback');

@@ -3,7 +3,7 @@
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['host', 'port', 'baseUrl', 'dataDir', 'databaseUrl', 'logLevel', 'trustProxy', 'bodyLimitBytes', 'tls', 'database', 'session', 'auth', 'jobs', 'audit', 'trash', 'attachments'],
+  required: ['host', 'port', 'baseUrl', 'dataDir', 'databaseUrl', 'logLevel', 'trustProxy', 'bodyLimitBytes', 'tls', 'database', 'session', 'auth', 'jobs', 'audit', 'trash', 'attachments', 'backup'],
   properties: {
     host: { type: 'string', minLength: 1, description: 'Address to listen on (0.0.0.0 = every interface).' },
     port: { type: 'integer', minimum: 0, maximum: 65535, description: 'TCP port (0 = any free port).' },
@@ -77,6 +77,17 @@ export const configSchema = {
       required: ['maxBytes'],
       properties: { maxBytes: { type: 'integer', minimum: 1024, maximum: 1073741824, description: 'Largest attachment accepted.' } },
     },
+    backup: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['schedule', 'dir', 'keepCount', 'keepDays'],
+      properties: {
+        schedule: { type: 'string', description: 'When scheduled backups run (cron, in the company time zone); empty = no scheduled backups.' },
+        dir: { type: 'string', description: 'Where backup archives go (e.g. a NAS mount); empty = <dataDir>/backups.' },
+        keepCount: { type: 'integer', minimum: 0, maximum: 100000, description: 'Archives kept in backup.dir (the newest); 0 = no limit by count.' },
+        keepDays: { type: 'integer', minimum: 0, maximum: 36500, description: 'Days an archive is kept; 0 = no limit by age. The newest archive is always kept.' },
+      },
+    },
   },
 } as const;
 
@@ -97,4 +108,5 @@ export interface Config {
   audit: { sealIntervalMs: number; retentionDays: number; deleteArchivesAfterDays: number };
   trash: { retentionDays: number };
   attachments: { maxBytes: number };
+  backup: { schedule: string; dir: string; keepCount: number; keepDays: number };
 }

@@ -134,8 +134,6 @@ const searchHit = (res: Response, f: Fixture, owner: Owner) => (res.json?.data ?
 const inCsv = (type: 'companies' | 'contacts') => (res: Response, _f: Fixture, owner: Owner) => res.text.includes(type === 'companies' ? `mxshared-${owner},` : `mxshared-person-${owner},`) || res.text.includes(type === 'companies' ? `mxshared-${owner}"` : `mxshared-person-${owner}"`);
 const listQuery = { sort: 'created_at', limit: 200 };
 
-const ACTIVITY_UPLOAD_BUG = 'product bug: attachments.service upload() checks only read access on an activity (update is checked for companies and contacts only): a caller attaches files to an activity it may read but not change (201, expected 403)';
-const SUPPORT_EDIT_PAGE_BUG = { roles: ['support'] as Role[], cases: ['teammate', 'other'] as Case[], note: 'product bug: the page reads the record with service.get only and shows the form for a record support may read but not update (200, expected 403)' };
 
 function customerRoutes(type: 'companies' | 'contacts'): Entry[] {
   const api = `/api/v1/${type}`;
@@ -170,13 +168,12 @@ function customerRoutes(type: 'companies' | 'contacts'): Entry[] {
     { route: `GET /${type}/:id`, per: 'case', expect: READ, req: (f) => ({ params: { id: f.rec(type) } }) },
     { route: `POST /${type}/:id/log`, per: 'case', expect: LOG, req: (f) => ({ params: { id: f.rec(type) }, body: { type: 'call', subject: 'matrix call' } }) },
     { route: `POST /${type}/:id/attachments`, per: 'case', expect: UPDATE, req: (f) => ({ params: { id: f.rec(type) }, file: { name: 'note.txt', type: 'text/plain', content: 'matrix' } }) },
-    { route: `GET /${type}/:id/edit`, per: 'case', expect: UPDATE, req: (f) => ({ params: { id: f.rec(type) } }), bugs: [SUPPORT_EDIT_PAGE_BUG] },
+    { route: `GET /${type}/:id/edit`, per: 'case', expect: UPDATE, req: (f) => ({ params: { id: f.rec(type) } }) },
     { route: `POST /${type}/:id`, per: 'case', expect: UPDATE, req: async (f) => ({ params: { id: f.rec(type) }, body: { notes: 'matrix page', version: String(await f.version(type, f.rec(type))) } }) },
     { route: `POST /${type}/:id/delete`, per: 'case', expect: DELETE, req: async (f) => ({ params: { id: await f.fresh(type) }, body: {} }) },
     { route: `POST /${type}/:id/restore`, per: 'case', expect: DELETE, req: async (f) => ({ params: { id: await f.fresh(type, { deleted: true }) }, body: {} }) },
     {
       route: `GET /${type}/:id/merge`, per: 'case', expect: UPDATE, req: async (f) => ({ params: { id: f.rec(type) }, query: { with: await f.fresh(type, { owner: f.role }) } }),
-      bugs: [SUPPORT_EDIT_PAGE_BUG],
     },
     { route: `POST /${type}/:id/merge`, per: 'case', expect: MERGE, req: async (f) => ({ params: { id: await f.fresh(type) }, body: { merge_id: String(await f.fresh(type, { owner: f.role })) } }) },
     // sharing: reading the shares takes reading the record; sharing takes changing it through one's own role
@@ -278,20 +275,14 @@ export const MATRIX: Entry[] = [
   { route: 'GET /api/v1/activities/:id/attachments', per: 'case', expect: READ, linked: LINKED_READ, req: (f) => ({ params: { id: f.rec('activities') } }) },
   {
     route: 'POST /api/v1/activities/:id/attachments', per: 'case', expect: UPDATE, linked: LINKED_CHANGE, req: (f) => ({ params: { id: f.rec('activities') }, file: { name: 'note.txt', type: 'text/plain', content: 'matrix' } }),
-    bugs: [
-      { roles: ['support'], cases: ['teammate', 'other', 'linked'], note: ACTIVITY_UPLOAD_BUG },
-      { roles: ['manager', 'sales'], cases: ['linked'], note: ACTIVITY_UPLOAD_BUG },
-    ],
   },
   { route: 'GET /api/v1/attachments/:id/content', per: 'case', expect: FILE_READ, req: (f) => ({ params: { id: f.rec('attachments') } }) },
   { route: 'GET /attachments/:id', per: 'case', expect: FILE_READ, req: (f) => ({ params: { id: f.rec('attachments') } }) },
   {
     route: 'DELETE /api/v1/attachments/:id', per: 'case', expect: FILE_DELETE, req: async (f) => ({ params: { id: await f.fresh('attachments') } }),
-    bugs: [{ roles: ['manager'], cases: ['teammate'], note: 'product bug: attachments.service remove() decides outside the scope function (uploader, or companies.delete = "all"): a manager may delete the team\'s record but not remove a file on it (403, expected allowed)' }],
   },
   {
     route: 'POST /attachments/:id/delete', per: 'case', expect: FILE_DELETE, req: async (f) => ({ params: { id: await f.fresh('attachments') }, body: { back: '/companies' } }),
-    bugs: [{ roles: ['manager'], cases: ['teammate'], note: 'product bug: attachments.service remove() decides outside the scope function (uploader, or companies.delete = "all"): a manager may delete the team\'s record but not remove a file on it (403, expected allowed)' }],
   },
 
   // ---- tags: everyone with customers reads and creates; admins rename and delete ----

@@ -81,8 +81,9 @@ export function createAttachmentsService(core: Core) {
     maxBytes: () => core.config.attachments.maxBytes,
 
     async upload(actor: Actor, parent: { type: Attachable; id: number }, file: { filename: string; mimetype: string; stream: Readable }): Promise<Attachment> {
+      // Attaching a file changes the record: it takes the right to change it (an activity's own scope too).
       await checkParent(actor, parent.type, parent.id);
-      if (parent.type !== 'activities') await requireAction(knex, actor, parent.type, 'update', parent.id);
+      await requireAction(knex, actor, parent.type, 'update', parent.id);
       const fileName = path.basename(file.filename || 'file').slice(0, 255);
       if (!fileName.trim()) throw ValidationError.field('file', 'required', 'choose a file');
       const { sha, size } = await store(file.stream);
@@ -129,8 +130,14 @@ export function createAttachmentsService(core: Core) {
 
     async remove(actor: Actor, id: number): Promise<void> {
       const { attachment } = await this.open(actor, id);
-      const mayDelete = attachment.owner_id === actor.userId || actor.permissions.resources.companies?.delete === 'all';
-      if (!mayDelete) throw new ForbiddenError('only who attached it (or an administrator) may remove an attachment');
+      // Removing a file changes the record it hangs off: whoever may change one of them may remove it.
+      const parents = await knex('record_links').where({ child_type: 'attachments', child_id: id }).select('parent_type', 'parent_id');
+      let mayChange = false;
+      for (const p of parents) {
+        mayChange = await requireAction(knex, actor, p.parent_type, 'update', p.parent_id).then(() => true, () => false);
+        if (mayChange) break;
+      }
+      if (!mayChange) throw new ForbiddenError('only someone who may change the record may remove its files');
       await knex.transaction(async (trx) => {
         const now = core.clock.now().toISOString();
         await trx('attachments').where({ id }).update({ deleted_at: now, deleted_by: actor.userId, updated_at: now });

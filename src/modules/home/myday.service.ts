@@ -2,7 +2,7 @@
 // and what the user looked at recently (kept in a cookie by the pages, not in the database).
 import type { Core } from '../../core';
 import type { Actor } from '../../access/scope';
-import { visibleIds } from '../../access/scope';
+import { scopeQuery, visibleIds } from '../../access/scope';
 import type { SettingsService } from '../settings';
 import type { TasksService } from '../tasks';
 
@@ -38,19 +38,20 @@ export function createMyDayService(core: Core, deps: { tasks: TasksService; sett
       const tasks = await deps.tasks.dueFor(actor, until);
       const today = tasks.filter((t) => (t.due_at as string) >= new Date(Date.parse(until) - 86_400_000).toISOString());
       const overdue = tasks.filter((t) => !today.includes(t));
-      const neglected = await knex('companies')
-        .where({ owner_id: actor.userId })
-        .whereNull('deleted_at')
+      // The user's own customers, still through the scope: a role that may not read companies gets none.
+      const neglected: Array<{ id: number; name: string; grade: string; last_contact_at: string | null }> = await scopeQuery(knex, knex('companies'), actor, 'companies', 'read')
+        .where({ 'companies.owner_id': actor.userId })
+        .whereNull('companies.deleted_at')
         .where((w) => {
           for (const [grade, rule] of Object.entries(grades)) {
             const since = new Date(now.getTime() - rule.days * 86_400_000).toISOString();
             w.orWhere((g) => g.where('grade', grade).andWhere((l) => l.whereNull('last_contact_at').orWhere('last_contact_at', '<', since)));
           }
         })
-        .orderByRaw('last_contact_at asc nulls first')
-        .orderBy('id')
+        .orderByRaw('companies.last_contact_at asc nulls first')
+        .orderBy('companies.id')
         .limit(50)
-        .select('id', 'name', 'grade', 'last_contact_at');
+        .select('companies.id', 'companies.name', 'companies.grade', 'companies.last_contact_at');
       const recentRows: Array<RecentRef & { name: string }> = [];
       for (const type of ['companies', 'contacts'] as const) {
         const ids = recent.filter((r) => r.type === type).map((r) => r.id);

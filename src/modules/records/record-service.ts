@@ -316,6 +316,13 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
       return ids.length;
     },
 
+    /** Refuses (403) a record the actor may read but not change: forms are not shown for it. */
+    async requireUpdatable(actor: Actor, id: number): Promise<void> {
+      requirePermission(actor, type, 'update');
+      await findInScope(knex, actor, type, id, [`${type}.id`]);
+      await requireAction(knex, actor, type, 'update', id);
+    },
+
     /** Names of the given records the actor may read (one query, whatever the number). */
     async names(actor: Actor, ids: number[]): Promise<Map<number, string>> {
       if (!ids.length) return new Map();

@@ -293,6 +293,7 @@ export function registerRecordPages(app: FastifyInstance, o: RecordPagesOptions)
   // ---- edit, with both versions side by side when someone saved in between ----
 
   app.get<IdReq>(`/${type}/:id/edit`, { config: { permission: `${type}.update` }, schema: { params: idParams } }, async (req, reply) => {
+    await service.requireUpdatable(req.actor!, req.params.id);
     const row = await service.get(req.actor!, req.params.id);
     const values = valuesFromRecord(o.fields, row, req.company.timezone);
     return reply.page(o.views.form, await formData(req, pageLookups(app, req), values, {
@@ -362,7 +363,10 @@ export function registerRecordPages(app: FastifyInstance, o: RecordPagesOptions)
   app.get<IdReq & { Querystring: { with: number } }>(`/${type}/:id/merge`, {
     config: { permission: `${type}.update` },
     schema: { params: idParams, querystring: mergeQuery },
-  }, async (req, reply) => renderMerge(req, reply, req.params.id, req.query.with));
+  }, async (req, reply) => {
+    await service.requireUpdatable(req.actor!, req.params.id);
+    return renderMerge(req, reply, req.params.id, req.query.with);
+  });
 
   app.post<IdReq>(`/${type}/:id/merge`, {
     config: { permission: `${type}.update` },

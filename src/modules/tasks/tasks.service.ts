@@ -2,7 +2,7 @@
 // with a reminder (the reminders job turns it into a notification).
 import type { Knex } from 'knex';
 import type { Core } from '../../core';
-import { requirePermission, type Actor } from '../../access/scope';
+import { requirePermission, scopeQuery, type Actor } from '../../access/scope';
 import { diff } from '../../audit/writer';
 import type { ListQuery } from '../../lib/listing';
 import { validate } from '../../lib/validate';
@@ -98,7 +98,8 @@ export function createTasksService(core: Core) {
     remove: (actor: Actor, id: number) => reader.remove(actor, id),
     /** The actor's open tasks due before `until` (today's and overdue), soonest first. */
     async dueFor(actor: Actor, until: string, limit = 100) {
-      const rows = await knex('tasks').where({ owner_id: actor.userId }).whereNull('deleted_at').whereNull('done_at').whereNotNull('due_at').andWhere('due_at', '<', until).orderBy('due_at').orderBy('id').limit(limit).select(TASK_COLUMNS);
+      const mine = knex('tasks').where({ 'tasks.owner_id': actor.userId }).whereNull('tasks.deleted_at').whereNull('tasks.done_at').whereNotNull('tasks.due_at').andWhere('tasks.due_at', '<', until);
+      const rows = await scopeQuery(knex, mine, actor, 'tasks', 'read').orderBy('tasks.due_at').orderBy('tasks.id').limit(limit).select(TASK_COLUMNS.map((c) => `tasks.${c}`));
       return reader.decorate(knex, rows);
     },
     /** Tasks whose reminder time has come; marks them reminded and returns them (the reminders job). */

@@ -1,6 +1,6 @@
 // buildApp(config): the whole application as a Fastify instance, without listening. The server
 // and the tests build it the same way. Migrations run first, so the schema is always current.
-import crypto from 'node:crypto';
+import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import Ajv from 'ajv';
@@ -67,6 +67,9 @@ import sharesApi from './modules/shares/shares.api';
 import sharesPages from './modules/shares/shares.pages';
 import auditApi from './modules/audit/audit.api';
 import auditPages from './modules/audit/audit.pages';
+import licenseApi from './modules/license/license.api';
+import licensePages from './modules/license/license.pages';
+import type { LicenseFile } from './license/license-file';
 
 export interface AppOptions {
   config: Config;
@@ -76,6 +79,16 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'] | false;
   /** An already opened database (the CLI reuses its own); closed with the app either way. */
   db?: Database;
+  /**
+   * The public key licenses are verified with. Only code can pass one (tests, with a throwaway
+   * key pair); there is no config key or environment variable for it. Default: the vendor's key
+   * built into src/license/vendor-key.ts.
+   */
+  licensePublicKey?: KeyObject | string;
+  /** A license in force while none is installed in the database (tests); verified with the key above. */
+  license?: LicenseFile | string | null;
+  /** This version's release day, YYYY-MM-DD (tests of the updates notice); default package.json's releaseDate. */
+  releaseDate?: string;
 }
 
 /** Fastify's validators: strict for bodies (no coercion, unknown fields refused), coercing for
@@ -118,7 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler());
 
   const core: Core = { config, db, clock, audit: createAuditWriter(clock), log: app.log };
-  const services = createServices(core);
+  const services = createServices(core, { license: { publicKey: options.licensePublicKey, bundledLicense: options.license, releaseDate: options.releaseDate } });
   await services.roles.ensureBuiltins();
   const jobs = createJobRunner({ knex: db.knex, clock, log: app.log });
   registerCoreJobs(jobs, core, services);
@@ -159,6 +172,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(savedViewsPages);
   await app.register(sharesPages);
   await app.register(auditPages);
+  await app.register(licensePages);
   await app.register(async (api) => {
     // The API speaks JSON: a form or text body is refused with 415 rather than half-understood
     // (file uploads, multipart, are the one exception).
@@ -184,6 +198,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await api.register(savedViewsApi);
     await api.register(sharesApi);
     await api.register(auditApi);
+    await api.register(licenseApi);
   }, { prefix: '/api/v1' });
 
   let stopSealer: (() => Promise<void>) | undefined;

@@ -20,6 +20,7 @@ import { createAttachmentsService } from './modules/attachments';
 import { createSavedViewsService } from './modules/saved-views';
 import { createMyDayService } from './modules/home/myday.service';
 import { createAuditLogService } from './modules/audit';
+import { createLicenseService, type LicenseServiceOptions } from './modules/license';
 import { createSharesService } from './modules/shares';
 import { createWhyService } from './modules/access';
 import { createHandoverService } from './modules/records/handover';
@@ -27,12 +28,15 @@ import { createRecordExport } from './modules/records/record-export';
 import { COMPANY_COLUMNS } from './modules/companies/companies.schemas';
 import { CONTACT_COLUMNS } from './modules/contacts/contacts.schemas';
 
-export function createServices(core: Core) {
+/** `license`: the key licenses are verified with and an optional bundled license (tests); the built-in vendor key otherwise. */
+export function createServices(core: Core, options: { license?: LicenseServiceOptions } = {}) {
   const roles = createRolesService(core);
   const teams = createTeamsService(core);
   const sessions = createSessionsService(core);
   const settings = createSettingsService(core);
-  const users = createUsersService(core, { roles, teams, sessions });
+  const notifications = createNotificationsService(core);
+  const license = createLicenseService(core, { notifications, settings }, options.license);
+  const users = createUsersService(core, { roles, teams, sessions, license });
   const auth = createAuthService(core, { users, sessions });
   const setup = createSetupService(core, { users, settings, sessions });
   const companies = createCompaniesService(core);
@@ -40,7 +44,6 @@ export function createServices(core: Core) {
   const tasks = createTasksService(core);
   const activities = createActivitiesService(core, { tasks });
   const timeline = createTimelineService(core);
-  const notifications = createNotificationsService(core);
   const search = createSearchService(core);
   const tags = createTagsService(core);
   const attachments = createAttachmentsService(core);
@@ -54,6 +57,6 @@ export function createServices(core: Core) {
     companies: createRecordExport(core, companies, { columns: COMPANY_COLUMNS }),
     contacts: createRecordExport(core, contacts, { columns: CONTACT_COLUMNS, references: { company_id: companies } }),
   };
-  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, why, handover, exports, auditLog };
+  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, why, handover, exports, auditLog, license };
 }
 export type Services = ReturnType<typeof createServices>;

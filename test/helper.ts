@@ -10,6 +10,7 @@ import { tokenFor } from '../src/plugins/auth';
 import type { User } from '../src/modules/users';
 import type { Actor } from '../src/access/scope';
 import { createTestDatabase, testDialect, type TestDatabase } from './support/databases';
+import { GENEROUS_TEST_LICENSE, testLicenseKeys } from './support/license';
 
 export { testDialect };
 
@@ -35,11 +36,15 @@ export interface TestApp {
   config: Config;
 }
 
-/** Builds the app on a fresh database; closes it and drops the database when the test ends. */
+/**
+ * Builds the app on a fresh database; closes it and drops the database when the test ends. Every
+ * test app verifies licenses with the test key pair and runs under a generous test license unless
+ * the test passes its own `license` (null: none, the free edition) or `licensePublicKey`.
+ */
 export async function buildTestApp(t: Test, options: Partial<AppOptions> & { overrides?: Record<string, unknown>; database?: TestDatabase } = {}): Promise<TestApp> {
   const db = options.database ?? (await createTestDatabase());
   const config = options.config ?? testConfig(db, options.overrides);
-  const app = await buildApp({ logger: false, ...options, config });
+  const app = await buildApp({ logger: false, licensePublicKey: testLicenseKeys.publicKey, license: GENEROUS_TEST_LICENSE, ...options, config });
   t.teardown(async () => {
     await app.close();
     if (!options.database) await db.drop();

@@ -6,7 +6,8 @@ import { openDatabase } from '../db/database';
 import { migrateLatest, migrationStatus } from '../db/migrate';
 import { AppError, ValidationError } from '../lib/errors';
 import { sealAll } from '../audit/sealer';
-import { openCliContext } from './context';
+import { openCliContext, type CliRuntime } from './context';
+import fs from 'node:fs';
 import { serve } from '../server';
 
 export class UsageError extends Error {}
@@ -15,7 +16,10 @@ interface Command {
   summary: string;
   usage: string;
   options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
-  run(config: Config, values: Record<string, string | boolean | undefined>, warnings: string[]): Promise<void>;
+  /** Accepts plain arguments too; they arrive as values._0, values._1 ... */
+  positionals?: boolean;
+  /** `runtime`: what only code passes (a test entry's license key); main.ts passes nothing. */
+  run(config: Config, values: Record<string, string | boolean | undefined>, warnings: string[], runtime?: CliRuntime): Promise<void>;
 }
 
 function required(values: Record<string, unknown>, names: string[]): void {
@@ -59,9 +63,9 @@ export const commands: Record<string, Command> = {
     summary: 'Create a user (on a fresh install, the first administrator)',
     usage: 'kehu user:create --email E --password P --name N [--role admin|manager|sales|support|auditor]',
     options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } },
-    async run(config, values) {
+    async run(config, values, _warnings, runtime) {
       required(values, ['email', 'password', 'name']);
-      const ctx = await openCliContext(config);
+      const ctx = await openCliContext(config, runtime);
       try {
         const { users, setup } = ctx.services;
         const prepared = await users.prepareUser({ email: String(values.email), password: String(values.password), name: String(values.name), role: String(values.role ?? 'admin') });
@@ -92,6 +96,60 @@ export const commands: Record<string, Command> = {
         // Also clears the sign-in throttle for this account, so the rescued admin can sign in now.
         await ctx.core.db.knex('auth_failures').where({ account: found.email }).delete();
         console.log(`password of ${found.email} changed; all their sessions were ended`);
+      } finally {
+        await ctx.close();
+      }
+    },
+  },
+
+  'license:install': {
+    summary: 'Verify a license file (offline) and install it; audited. --check only verifies',
+    usage: 'kehu license:install --file FILE [--check]  (or: kehu license:install FILE)',
+    options: { file: { type: 'string' }, check: { type: 'boolean' } },
+    positionals: true,
+    async run(config, values, _warnings, runtime) {
+      const file = values.file ?? values._0;
+      if (typeof file !== 'string' || !file) throw new UsageError('name the license file: kehu license:install FILE');
+      if (values._1 !== undefined || (values.file !== undefined && values._0 !== undefined)) throw new UsageError('name one license file');
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      }
+      const ctx = await openCliContext(config, runtime);
+      try {
+        const { license } = ctx.services;
+        if (values.check) {
+          const checked = license.verify(text).payload;
+          console.log(`valid license ${checked.license_id} for ${checked.licensee}: ${checked.edition}, ${checked.seats} seats, updates until ${checked.updates_until} (not installed)`);
+          return;
+        }
+        const s = await license.installAs(ctx.actor, text);
+        console.log(`installed license ${s.license_id} for ${s.licensee}: ${s.edition}, ${s.seats.used}/${s.seats.allowed} seats in use, updates until ${s.updates_until}`);
+        for (const w of s.warnings) console.log(`warning: ${w.message}`);
+      } finally {
+        await ctx.close();
+      }
+    },
+  },
+
+  'license:status': {
+    summary: 'Show the license in force: licensee, edition, seats used/allowed, updates-until, warnings',
+    usage: 'kehu license:status [--json]',
+    options: { json: { type: 'boolean' } },
+    async run(config, values, _warnings, runtime) {
+      const ctx = await openCliContext(config, runtime);
+      try {
+        const s = await ctx.services.license.status();
+        if (values.json) {
+          console.log(JSON.stringify(s, null, 2));
+          return;
+        }
+        console.log(s.source === 'free' ? `free edition (no license installed): up to ${s.seats.allowed} active users` : `license ${s.license_id} for ${s.licensee}: ${s.edition}`);
+        console.log(`seats: ${s.seats.used} used of ${s.seats.allowed}`);
+        if (s.updates_until) console.log(`updates until: ${s.updates_until} (this version ${s.version} was released ${s.release_date})`);
+        for (const w of s.warnings) console.log(`warning: ${w.message}`);
       } finally {
         await ctx.close();
       }
@@ -166,11 +224,12 @@ export function parseCommand(name: string, argv: string[]) {
   if (!command) throw new UsageError(`unknown command "${name}"; run "kehu --help"`);
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: Boolean(command.positionals) });
   } catch (err) {
     throw new UsageError(`${(err as Error).message.split('\n')[0]} (usage: ${command.usage})`);
   }
-  return { command, values: parsed.values as Record<string, string | boolean | undefined> };
+  const positional = Object.fromEntries(parsed.positionals.map((p, i) => [`_${i}`, p]));
+  return { command, values: { ...positional, ...parsed.values } as Record<string, string | boolean | undefined> };
 }
 
 /** A one-line reason for a failure, without a stack trace. */

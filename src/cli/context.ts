@@ -1,6 +1,7 @@
 // What a CLI command works with: the same config, database, services and audit writer as the
 // server, with a system actor instead of a signed-in user.
 import os from 'node:os';
+import type { KeyObject } from 'node:crypto';
 import pino from 'pino';
 import type { Config } from '../config/schema';
 import { openDatabase } from '../db/database';
@@ -19,13 +20,18 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-export async function openCliContext(config: Config): Promise<CliContext> {
+/** What only code can pass to a command (a test's license key); never read from config or the environment. */
+export interface CliRuntime {
+  licensePublicKey?: KeyObject | string;
+}
+
+export async function openCliContext(config: Config, runtime: CliRuntime = {}): Promise<CliContext> {
   const db = await openDatabase(config);
   await migrateLatest(db.knex);
   await db.rows.refresh();
   const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel }, pino.destination(2));
   const core: Core = { config, db, clock: systemClock, audit: createAuditWriter(systemClock), log };
-  const services = createServices(core);
+  const services = createServices(core, { license: { publicKey: runtime.licensePublicKey } });
   await services.roles.ensureBuiltins();
   const actor: Actor = { ...SYSTEM_ACTOR_BASE, teamPaths: [], teamIds: [], sharedTypes: [], permissions: BUILTIN_ROLES.admin.permissions, locale: 'en', ip: `cli@${os.hostname()}`, userAgent: `kehu-cli (${os.userInfo().username})` };
   return { core, services, actor, close: () => db.close() };

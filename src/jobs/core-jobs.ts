@@ -46,4 +46,11 @@ export function registerCoreJobs(jobs: JobRunner, core: Core, services: Services
     const result = await services.auditLog.rotate();
     core.log.info({ pieces: result.pieces, deletedFiles: result.deletedFiles }, 'audit log rotated');
   });
+
+  // The license is verified again (offline) and its seats counted; problems are recorded for the
+  // license page and, when they change, sent to administrators' bells. Never stops anything.
+  jobs.register('license.check', { schedule: '23 5 * * *' }, async () => {
+    const status = await services.license.runCheck();
+    core.log.info({ edition: status.edition, seats: status.seats, problems: status.last_check?.problems.map((p) => p.code) ?? [] }, 'license checked');
+  });
 }

@@ -61,6 +61,8 @@ export default fp(async (app) => {
     const can = (p: Permission) => Boolean(actor && allows(actor, p));
     // The bell's count: one indexed count per page for a signed-in user, nothing otherwise.
     const unread = actor?.userId ? await this.server.services.notifications.unreadCount(actor) : 0;
+    // License problems for those who can act on them (cached in the service: no cost per page).
+    const licenseNotices = actor?.userId && can('settings.update') ? await this.server.services.license.notices() : [];
     const context = {
       ...data,
       locale: req.locale,
@@ -74,6 +76,7 @@ export default fp(async (app) => {
       csrfToken: this.generateCsrf({ userInfo: csrfUserInfo(req) }),
       path: req.url.split('?')[0],
       unread,
+      licenseNotices,
       nav: actor
         ? {
             companies: can('companies.read'),
@@ -87,6 +90,7 @@ export default fp(async (app) => {
             jobs: can('jobs.read'),
             audit: can('audit.read'),
             settings: can('settings.update'),
+            license: can('settings.read'),
             admin: can('users.update') || can('teams.update') || can('jobs.read') || can('settings.update'),
           }
         : null,

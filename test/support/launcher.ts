@@ -2,6 +2,7 @@
 // free port, and waits until each says it is ready. Never shipped.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { testLicenseEnv } from './license';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -18,7 +19,9 @@ export interface KehuProcess {
 export async function startKehu(env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<KehuProcess> {
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support/kehu-process.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KEHU_HOST: '127.0.0.1', KEHU_PORT: '0', KEHU_LOG_LEVEL: 'info', ...env },
+    // The test license key and a generous license (test-only env, read by kehu-process.ts alone);
+    // a test passes '' for either to run without.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KEHU_HOST: '127.0.0.1', KEHU_PORT: '0', KEHU_LOG_LEVEL: 'info', ...testLicenseEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -45,7 +45,12 @@ function tokenHash(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');
 }
 
-export function createUsersService(core: Core, deps: { roles: RolesService; teams: TeamsService; sessions: SessionsService }) {
+/** The license's seat count: refuses one more active user when every seat is taken (modules/license). */
+interface SeatGuard {
+  assertSeatAvailable(db: Knex, actor?: unknown): Promise<void>;
+}
+
+export function createUsersService(core: Core, deps: { roles: RolesService; teams: TeamsService; sessions: SessionsService; license?: SeatGuard }) {
   const { knex } = core.db;
   const repo = createUsersRepository(knex, core.db.rows);
 
@@ -87,6 +92,7 @@ export function createUsersService(core: Core, deps: { roles: RolesService; team
     if (await repo.emailTaken(email, null, db)) throw ValidationError.field('email', 'unique', 'is already used by another user');
     const roleId = await deps.roles.idForKey(input.role, db);
     const { teamIds, primary } = await teamsFor(db, input);
+    await deps.license?.assertSeatAvailable(db, actor);
     const now = core.clock.now().toISOString();
     const id = await repo.insert(db, {
       email,
@@ -171,6 +177,7 @@ export function createUsersService(core: Core, deps: { roles: RolesService; team
         }
         if (patch.active !== undefined && patch.active !== before.active) {
           changes.active = patch.active;
+          if (patch.active) await deps.license?.assertSeatAvailable(trx, actor);
           if (!patch.active) {
             if (before.role === 'admin') await keepAnAdmin(trx, id);
             await deps.sessions.revokeAllForUser(trx, id, 'deactivated');

@@ -1,0 +1,1 @@
+export { createLicenseService, FREE_SEATS, FREE_EDITION, SeatLimitError, LicenseRefusedError, type LicenseService, type LicenseServiceOptions, type LicenseStatus, type LicenseWarning } from './license.service';

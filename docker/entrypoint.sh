@@ -6,13 +6,17 @@
 #   docker run … kehu                     serve (the default)
 #   docker run … kehu user:create …       any kehu command (also: docker exec <container> kehu …)
 #   docker run … kehu sh                  anything that is not a kehu command runs as given
+# Also linked as /usr/local/bin/kehu in the image: `docker exec <container> kehu backup`.
 set -eu
 
-here=$(dirname "$0")
-APP=$(cd "$here/.." && pwd -P)
+self=$(readlink -f "$0")
+APP=$(cd "$(dirname "$self")/.." && pwd -P)
 NODE=${KEHU_NODE:-node}
 
-[ $# -gt 0 ] || set -- serve
+if [ $# -eq 0 ]; then
+  # As the entrypoint: serve. As the `kehu` command: its help.
+  if [ "$(basename "$0")" = kehu ]; then set -- --help; else set -- serve; fi
+fi
 
 case "$1" in
   -*|help|serve|migrate|migrate:*|user:*|audit:*|backup|backup:*|restore|restore:*|license|license:*|status|jobs:*) ;;

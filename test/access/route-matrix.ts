@@ -10,6 +10,8 @@
 // `bugs` marks cells where the product disagrees with the rule: the cell holds the *correct*
 // expectation and runs as a tap todo until the product is fixed.
 
+import { GENEROUS_TEST_LICENSE } from '../support/license';
+
 export const ROLES = ['admin', 'manager', 'sales', 'support', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 export const CASES = ['own', 'teammate', 'other'] as const;
@@ -361,4 +363,9 @@ export const MATRIX: Entry[] = [
   { route: 'POST /api/v1/jobs/:name/run', per: 'role', expect: ADMIN, allow: [409], req: () => ({ params: { name: 'sessions.purge' }, body: {} }) },
   { route: 'GET /admin/jobs', per: 'role', expect: ADMIN },
   { route: 'POST /admin/jobs/:name/run', per: 'role', expect: ADMIN, req: () => ({ params: { name: 'sessions.purge' }, body: {} }) },
+  // The license: administrators read and install it (the same generous test license again).
+  { route: 'GET /api/v1/license', per: 'role', expect: ADMIN },
+  { route: 'PUT /api/v1/license', per: 'role', expect: ADMIN, req: () => ({ body: { license: GENEROUS_TEST_LICENSE } }) },
+  { route: 'GET /admin/license', per: 'role', expect: ADMIN },
+  { route: 'POST /admin/license', per: 'role', expect: ADMIN, req: () => ({ body: { license: JSON.stringify(GENEROUS_TEST_LICENSE) } }) },
 ];

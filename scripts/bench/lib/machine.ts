@@ -29,6 +29,9 @@ export function machine(): Machine {
 }
 
 export function gitCommit(): string {
+  // A run from an exported tree (git archive of a commit, so others' uncommitted work in a shared
+  // checkout is not measured) names its commit here.
+  if (process.env.KEHU_BENCH_COMMIT) return process.env.KEHU_BENCH_COMMIT;
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: rootDir, encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: rootDir, encoding: 'utf8' }).trim() !== '';

@@ -8,7 +8,8 @@ import { rootDir } from '../../../src/lib/paths';
 import type { Dialect } from '../../../src/db/database';
 import type { ScenarioKind } from '../scenarios/types';
 
-export const BENCHMARKS_FILE = path.join(rootDir, 'BENCHMARKS.md');
+/** BENCHMARKS.md of this tree, or KEHU_BENCH_REPORT_FILE (a run from an exported tree reports into the checkout's). */
+export const BENCHMARKS_FILE = process.env.KEHU_BENCH_REPORT_FILE ?? path.join(rootDir, 'BENCHMARKS.md');
 
 export interface RunInfo {
   date: string;

@@ -70,8 +70,13 @@ export function createBackupsService(core: Core) {
 
   async function prune(): Promise<string[]> {
     const { keepCount, keepDays } = core.config.backup;
-    if (!fs.existsSync(dir())) return [];
-    const files = fs.readdirSync(dir()).filter((f) => ARCHIVE_NAME.test(f)).sort((a, b) => stampOf(b).localeCompare(stampOf(a)) || b.localeCompare(a));
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir());
+    } catch {
+      return [];
+    }
+    const files = names.filter((f) => ARCHIVE_NAME.test(f)).sort((a, b) => stampOf(b).localeCompare(stampOf(a)) || b.localeCompare(a));
     const cutoff = core.clock.now().getTime() - keepDays * 86_400_000;
     const removed: string[] = [];
     files.forEach((f, i) => {
@@ -125,7 +130,12 @@ export function createBackupsService(core: Core) {
 
     /** Archives in backup.dir, newest first, with what the database recorded about each. */
     async list(): Promise<ArchiveListing[]> {
-      const files = fs.existsSync(dir()) ? fs.readdirSync(dir()).filter((f) => ARCHIVE_NAME.test(f)) : [];
+      let files: string[] = [];
+      try {
+        files = fs.readdirSync(dir()).filter((f) => ARCHIVE_NAME.test(f));
+      } catch {
+        /* missing or unreadable: the failures say why */
+      }
       const rows = files.length ? (await knex('backups').whereIn('file', files).orderBy('id')).map((r) => one(r)!) : [];
       const byFile = new Map(rows.map((r) => [r.file!, r]));
       return files

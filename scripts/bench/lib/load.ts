@@ -151,12 +151,25 @@ export async function updateColumn(db: Database, table: string, column: string, 
     if (!type) throw new Error(`table ${table} has no column ${column}`);
     await conn.query('begin');
     try {
+      // A million updated rows would each write a new entry into every index of the table (no HOT
+      // update once an indexed column changes): drop the secondary indexes, update, build them again.
+      const indexes = ids.length >= REBUILD_INDEXES_FROM
+        ? (await conn.query<{ indexname: string; indexdef: string }>(
+            `select indexname, indexdef from pg_indexes where schemaname = current_schema() and tablename = $1
+             and indexname not in (select conname from pg_constraint where conrelid = $2::regclass)`,
+            [table, quote(table)],
+          )).rows
+        : [];
+      for (const ix of indexes) await conn.query(`drop index ${quote(ix.indexname)}`);
+      await conn.query('set local synchronous_commit = off');
       for (let start = 0; start < ids.length; start += PG_CHUNK * 4) {
         await conn.query(
           `update ${quote(table)} t set ${quote(column)} = v.val from unnest($1::int4[], $2::${type}[]) as v(id, val) where t.id = v.id`,
           [ids.slice(start, start + PG_CHUNK * 4), values.slice(start, start + PG_CHUNK * 4)],
         );
       }
+      if (indexes.length) await conn.query("set local maintenance_work_mem = '512MB'");
+      for (const ix of indexes) await conn.query(ix.indexdef);
       await conn.query('commit');
     } catch (err) {
       await conn.query('rollback');

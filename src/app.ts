@@ -10,7 +10,7 @@ import multipart from '@fastify/multipart';
 import qs from 'qs';
 import type { Config } from './config/schema';
 import { openDatabase, type Database } from './db/database';
-import { migrateLatest } from './db/migrate';
+import { migrateWithBackup, type UpgradeResult } from './backup/upgrade';
 import { createAuditWriter } from './audit/writer';
 import { startSealer } from './audit/background';
 import { createJobRunner } from './jobs/runner';
@@ -67,6 +67,8 @@ import sharesApi from './modules/shares/shares.api';
 import sharesPages from './modules/shares/shares.pages';
 import auditApi from './modules/audit/audit.api';
 import auditPages from './modules/audit/audit.pages';
+import backupsApi from './backup/backups.api';
+import backupsPages from './backup/backups.pages';
 import licenseApi from './modules/license/license.api';
 import licensePages from './modules/license/license.pages';
 import type { LicenseFile } from './license/license-file';
@@ -103,8 +105,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const db = options.db ?? (await openDatabase(config));
+  let upgrade: UpgradeResult;
   try {
-    await migrateLatest(db.knex);
+    // Pending migrations run behind an automatic backup when the database holds data.
+    upgrade = await migrateWithBackup(db, config);
     await db.rows.refresh();
   } catch (err) {
     await db.close();
@@ -129,6 +133,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
   });
   app.setValidatorCompiler(validatorCompiler());
+  if (upgrade.applied.length) app.log.info({ applied: upgrade.applied, backup: upgrade.backup?.path ?? null }, 'migrations applied');
 
   const core: Core = { config, db, clock, audit: createAuditWriter(clock), log: app.log };
   const services = createServices(core, { license: { publicKey: options.licensePublicKey, bundledLicense: options.license, releaseDate: options.releaseDate } });
@@ -172,6 +177,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(savedViewsPages);
   await app.register(sharesPages);
   await app.register(auditPages);
+  await app.register(backupsPages);
   await app.register(licensePages);
   await app.register(async (api) => {
     // The API speaks JSON: a form or text body is refused with 415 rather than half-understood
@@ -198,6 +204,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await api.register(savedViewsApi);
     await api.register(sharesApi);
     await api.register(auditApi);
+    await api.register(backupsApi);
     await api.register(licenseApi);
   }, { prefix: '/api/v1' });
 

@@ -20,6 +20,7 @@ import { createAttachmentsService } from './modules/attachments';
 import { createSavedViewsService } from './modules/saved-views';
 import { createMyDayService } from './modules/home/myday.service';
 import { createAuditLogService } from './modules/audit';
+import { createBackupsService } from './backup/service';
 import { createLicenseService, type LicenseServiceOptions } from './modules/license';
 import { createSharesService } from './modules/shares';
 import { createWhyService } from './modules/access';
@@ -50,6 +51,7 @@ export function createServices(core: Core, options: { license?: LicenseServiceOp
   const savedViews = createSavedViewsService(core);
   const myDay = createMyDayService(core, { tasks, settings });
   const auditLog = createAuditLogService(core, { settings });
+  const backups = createBackupsService(core);
   const shares = createSharesService(core, { notifications });
   const why = createWhyService(core, { sessions });
   const handover = createHandoverService(core, { notifications });
@@ -57,6 +59,6 @@ export function createServices(core: Core, options: { license?: LicenseServiceOp
     companies: createRecordExport(core, companies, { columns: COMPANY_COLUMNS }),
     contacts: createRecordExport(core, contacts, { columns: CONTACT_COLUMNS, references: { company_id: companies } }),
   };
-  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, why, handover, exports, auditLog, license };
+  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, why, handover, exports, auditLog, license, backups };
 }
 export type Services = ReturnType<typeof createServices>;

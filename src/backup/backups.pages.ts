@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { t } from '../lib/i18n';
 import { systemStatus } from './status';
 
-const NOTICES = ['backup_done', 'backup_failed'] as const;
+/** What the page says after "back up now" (?result=done|failed). */
+const RESULTS = ['done', 'failed'] as const;
 
 export function formatBytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return '—';
@@ -21,7 +22,7 @@ export function formatBytes(n: number | null | undefined): string {
 export default async function backupsPages(app: FastifyInstance): Promise<void> {
   app.get('/admin/backups', {
     config: { permission: 'settings.update' },
-    schema: { querystring: { type: 'object', properties: { notice: { type: 'string', enum: NOTICES } } } },
+    schema: { querystring: { type: 'object', properties: { result: { type: 'string', enum: RESULTS } } } },
   }, async (req, reply) => {
     const { backups } = app.services;
     const list = (await backups.list()).map((b) => ({ ...b, sizeText: formatBytes(b.size) }));
@@ -34,7 +35,7 @@ export default async function backupsPages(app: FastifyInstance): Promise<void> 
       schedule: app.core.config.backup.schedule,
       keepCount: app.core.config.backup.keepCount,
       keepDays: app.core.config.backup.keepDays,
-      notice: (req.query as { notice?: string }).notice,
+      result: (req.query as { result?: string }).result,
     });
   });
 
@@ -44,10 +45,10 @@ export default async function backupsPages(app: FastifyInstance): Promise<void> 
   }, async (req, reply) => {
     try {
       await app.services.backups.run('manual', req.actor!);
-      return reply.redirect('/admin/backups?notice=backup_done', 303);
+      return reply.redirect('/admin/backups?result=done', 303);
     } catch {
       // Recorded with its reason, which the page lists (and the banner shows on every page).
-      return reply.redirect('/admin/backups?notice=backup_failed', 303);
+      return reply.redirect('/admin/backups?result=failed', 303);
     }
   });
 

@@ -6,6 +6,12 @@ import { openDatabase } from '../db/database';
 import { migrateLatest, migrationStatus } from '../db/migrate';
 import { AppError, ValidationError } from '../lib/errors';
 import { sealAll } from '../audit/sealer';
+import { migrateWithBackup } from '../backup/upgrade';
+import { verifyArchive } from '../backup/verify';
+import { restoreArchive } from '../backup/restore';
+import { backupDirOf } from '../backup/service';
+import os from 'node:os';
+import path from 'node:path';
 import { openCliContext, type CliRuntime } from './context';
 import fs from 'node:fs';
 import { serve } from '../server';
@@ -51,7 +57,9 @@ export const commands: Record<string, Command> = {
           if (!pending.length) console.log('the database is up to date');
           return;
         }
-        const applied = await migrateLatest(db.knex);
+        // Behind an automatic backup when the database holds data, like the server's start.
+        const { applied, backup } = await migrateWithBackup(db, config);
+        if (backup) console.log(`backup before migrating: ${backup.path}`);
         console.log(applied.length ? `applied ${applied.join(', ')}` : 'the database is up to date');
       } finally {
         await db.close();
@@ -153,6 +161,66 @@ export const commands: Record<string, Command> = {
       } finally {
         await ctx.close();
       }
+    },
+  },
+
+  backup: {
+    summary: 'Write one verified backup archive (database, attachments, audit archives, config) while Kehu keeps serving',
+    usage: 'kehu backup [--dir DIR]',
+    options: { dir: { type: 'string' } },
+    async run(config, values, _warnings, runtime) {
+      const ctx = await openCliContext(config, runtime);
+      try {
+        if (typeof values.dir === 'string') ctx.core.config = { ...config, backup: { ...config.backup, dir: path.resolve(values.dir) } };
+        const { result, pruned } = await ctx.services.backups.run('manual', ctx.actor);
+        const rows = Object.values(result.manifest.tables).reduce((s, t) => s + t.rows, 0);
+        console.log(`backup written and verified: ${result.path} (${result.size} bytes, ${rows} rows, ${Object.keys(result.manifest.files).length} files, ${result.durationMs} ms)`);
+        for (const w of result.manifest.warnings) console.log(`warning: ${w}`);
+        for (const f of pruned) console.log(`removed old backup ${f} (backup.keepCount / backup.keepDays)`);
+      } finally {
+        await ctx.close();
+      }
+    },
+  },
+
+  'backup:verify': {
+    summary: 'Check a backup archive: structure, every table and file against its manifest',
+    usage: 'kehu backup:verify FILE',
+    options: {},
+    positionals: true,
+    async run(_config, values) {
+      const file = values._0;
+      if (typeof file !== 'string' || !file || values._1 !== undefined) throw new UsageError('name one backup file: kehu backup:verify FILE');
+      const result = await verifyArchive(path.resolve(file));
+      if (!result.ok) throw new UsageError(`${file} is damaged:\n  - ${result.problems.join('\n  - ')}`);
+      const m = result.manifest!;
+      const rows = Object.values(m.tables).reduce((s, t) => s + t.rows, 0);
+      console.log(`${file} is intact: Kehu ${m.version}, ${m.dialect}, made ${m.created_at}, last migration ${m.last_migration}, ${Object.keys(m.tables).length} tables, ${rows} rows, ${Object.keys(m.files).length} files, audit head seq ${m.audit_head.seq}`);
+    },
+  },
+
+  restore: {
+    summary: 'Restore a backup archive into an empty database (--force: replace the current one after a safety backup)',
+    usage: 'kehu restore FILE [--force]',
+    options: { force: { type: 'boolean' } },
+    positionals: true,
+    async run(config, values) {
+      const file = values._0;
+      if (typeof file !== 'string' || !file || values._1 !== undefined) throw new UsageError('name one backup file: kehu restore FILE [--force]');
+      const result = await restoreArchive({
+        config,
+        file: path.resolve(file),
+        force: Boolean(values.force),
+        backupDir: backupDirOf(config),
+        source: { userId: null, ip: `cli@${os.hostname()}`, userAgent: `kehu-cli (${os.userInfo().username})`, requestId: null },
+        log: (line) => console.log(line),
+      });
+      if (result.safetyBackup) console.log(`the previous database is in ${result.safetyBackup.path}`);
+      console.log(`restored ${result.rows} rows and ${result.files} files from ${file} (Kehu ${result.manifest.version}, ${result.manifest.dialect}, ${result.manifest.created_at}) in ${result.durationMs} ms`);
+      if (result.migrationsAfter.length) console.log(`then applied ${result.migrationsAfter.join(', ')}`);
+      const config_ = Object.keys(result.manifest.files).find((f) => f.startsWith('config/'));
+      if (config_) console.log(`the archive also holds ${config_}: compare it with your configuration (it was not overwritten)`);
+      console.log('run "kehu audit:verify" to check the audit chain');
     },
   },
 

@@ -5,7 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import pino from 'pino';
 import type { Config } from '../config/schema';
 import { openDatabase } from '../db/database';
-import { migrateLatest } from '../db/migrate';
+import { migrateWithBackup } from '../backup/upgrade';
 import { createAuditWriter } from '../audit/writer';
 import { systemClock } from '../lib/time';
 import { createServices, type Services } from '../services';
@@ -27,7 +27,7 @@ export interface CliRuntime {
 
 export async function openCliContext(config: Config, runtime: CliRuntime = {}): Promise<CliContext> {
   const db = await openDatabase(config);
-  await migrateLatest(db.knex);
+  await migrateWithBackup(db, config);
   await db.rows.refresh();
   const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel }, pino.destination(2));
   const core: Core = { config, db, clock: systemClock, audit: createAuditWriter(systemClock), log };

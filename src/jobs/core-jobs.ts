@@ -53,4 +53,22 @@ export function registerCoreJobs(jobs: JobRunner, core: Core, services: Services
     const status = await services.license.runCheck();
     core.log.info({ edition: status.edition, seats: status.seats, problems: status.last_check?.problems.map((p) => p.code) ?? [] }, 'license checked');
   });
+
+  // Backups into backup.dir on backup.schedule, verified and pruned (backup.keepCount, keepDays).
+  // A failure is retried, recorded, and shown to administrators on every page until one succeeds.
+  const system = { userId: null, ip: null, userAgent: 'kehu-jobs', requestId: null };
+  if (core.config.backup.schedule) {
+    jobs.register('backup.run', { schedule: core.config.backup.schedule, retries: 2 }, async () => {
+      const { result, pruned } = await services.backups.run('scheduled', system);
+      core.log.info({ file: result.file, size: result.size, ms: result.durationMs, pruned }, 'backup written and verified');
+    });
+    // A backup missed while the server was down runs at start (once across processes).
+    jobs.register('backup.catchup', { schedule: null, runAtStart: true, retries: 0 }, async () => {
+      const { timezone } = await services.settings.company();
+      if (await services.backups.missed(timezone)) {
+        const run = await jobs.runSlot('backup.run', `missed:${core.clock.now().toISOString().slice(0, 13)}`);
+        if (run?.status === 'failed') throw new Error(`the missed backup failed: ${run.error?.split('\n')[0]}`);
+      }
+    });
+  }
 }

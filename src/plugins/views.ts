@@ -63,6 +63,8 @@ export default fp(async (app) => {
     const unread = actor?.userId ? await this.server.services.notifications.unreadCount(actor) : 0;
     // License problems for those who can act on them (cached in the service: no cost per page).
     const licenseNotices = actor?.userId && can('settings.update') ? await this.server.services.license.notices() : [];
+    // A failed backup is never silent: administrators see it on every page until one succeeds.
+    const backupAlert = actor?.userId && can('settings.update') ? await this.server.services.backups.alert() : null;
     const context = {
       ...data,
       locale: req.locale,
@@ -77,6 +79,7 @@ export default fp(async (app) => {
       path: req.url.split('?')[0],
       unread,
       licenseNotices,
+      backupAlert,
       nav: actor
         ? {
             companies: can('companies.read'),
@@ -91,6 +94,7 @@ export default fp(async (app) => {
             audit: can('audit.read'),
             settings: can('settings.update'),
             license: can('settings.read'),
+            backups: can('settings.update'),
             admin: can('users.update') || can('teams.update') || can('jobs.read') || can('settings.update'),
           }
         : null,

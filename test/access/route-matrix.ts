@@ -363,6 +363,15 @@ export const MATRIX: Entry[] = [
   { route: 'POST /api/v1/jobs/:name/run', per: 'role', expect: ADMIN, allow: [409], req: () => ({ params: { name: 'sessions.purge' }, body: {} }) },
   { route: 'GET /admin/jobs', per: 'role', expect: ADMIN },
   { route: 'POST /admin/jobs/:name/run', per: 'role', expect: ADMIN, req: () => ({ params: { name: 'sessions.purge' }, body: {} }) },
+  // Backups and the status page: administrators (settings.update). The download's 404 (no such archive
+  // in the fixture) still proves the guard let the admin through.
+  { route: 'GET /api/v1/backups', per: 'role', expect: ADMIN },
+  { route: 'POST /api/v1/backups', per: 'role', expect: ADMIN, allow: [409], req: () => ({ body: {} }) },
+  { route: 'GET /api/v1/backups/:name', per: 'role', expect: ADMIN, allow: [404], req: () => ({ params: { name: 'kehu-backup-20261125T000000Z-0.1.0.tar.gz' } }) },
+  { route: 'GET /api/v1/system/status', per: 'role', expect: ADMIN },
+  { route: 'GET /admin/backups', per: 'role', expect: ADMIN },
+  { route: 'POST /admin/backups', per: 'role', expect: ADMIN, req: () => ({ body: {} }) },
+  { route: 'GET /admin/status', per: 'role', expect: ADMIN },
   // The license: administrators read and install it (the same generous test license again).
   { route: 'GET /api/v1/license', per: 'role', expect: ADMIN },
   { route: 'PUT /api/v1/license', per: 'role', expect: ADMIN, req: () => ({ body: { license: GENEROUS_TEST_LICENSE } }) },

@@ -58,7 +58,7 @@ t.test('API and pages: list, back up now, download, status, permissions', async 
   t.match(listPage.text, /data-testid="backup-download"/, 'with a download link');
   const now = await page.post('/admin/backups');
   t.equal(now.status, 303);
-  t.equal(now.location, '/admin/backups?notice=backup_done');
+  t.equal(now.location, '/admin/backups?result=done');
   t.equal((await api.get('/api/v1/backups')).body.data.length, 2, '"back up now" wrote one');
   const statusPage = await page.get('/admin/status');
   t.equal(statusPage.status, 200);

@@ -116,6 +116,8 @@ t.test('auditor pages, history, masking and export', async (t) => {
   t.equal((await page(app, otherRep.token, `/audit/records/contacts/${contact.id}`)).status, 404);
   const show = await page(app, rep.token, `/contacts/${contact.id}`);
   t.match(show.text, `href="/audit/records/contacts/${contact.id}"`, 'the 360° page links its history');
+  const logged = await apiClient(app, rep.token).post('/api/v1/activities', { type: 'call', subject: 'history link', contact_ids: [contact.id] });
+  t.match((await page(app, rep.token, `/activities/${logged.body.data.id}`)).text, `href="/audit/records/activities/${logged.body.data.id}"`, 'so does an activity\'s edit page');
 
   // Export: UTF-8 with BOM, masked, formula cells defused, and audited with its filter.
   const before = Number((await knex('audit_log').where({ action: 'export' }).count({ n: '*' }).first())?.n);

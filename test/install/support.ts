@@ -68,9 +68,12 @@ const CACHE = path.join(os.tmpdir(), 'kehu-release-cache');
  * names a ready archive instead. Uncommitted changes are not in it: commit before testing them.
  */
 export async function releaseArchive(): Promise<ReleaseArchive> {
-  const commit = await git(['rev-parse', 'HEAD']);
   const given = process.env.KEHU_TEST_RELEASE_ARCHIVE;
-  if (given) return { file: path.resolve(given), commit, how: `given by KEHU_TEST_RELEASE_ARCHIVE` };
+  if (given) {
+    if (!fs.existsSync(given)) throw new Error(`KEHU_TEST_RELEASE_ARCHIVE=${given}: no such file`);
+    return { file: path.resolve(given), commit: await git(['rev-parse', 'HEAD']).catch(() => 'unknown'), how: 'given by KEHU_TEST_RELEASE_ARCHIVE' };
+  }
+  const commit = await git(['rev-parse', 'HEAD']);
 
   const key = sha256(
     [commit, fs.readFileSync(path.join(ROOT, 'package-lock.json')), fs.readFileSync(path.join(ROOT, 'scripts/release.sh')), process.versions.modules, process.arch].join('\n'),

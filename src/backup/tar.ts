@@ -41,6 +41,7 @@ export class TarGzWriter {
   private gzip: zlib.Gzip;
   private out: Writable;
   private failure: Error | null = null;
+  private wake: (() => void) | null = null;
   bytesIn = 0;
 
   constructor(fd: number, level = 3) {
@@ -48,6 +49,7 @@ export class TarGzWriter {
     this.out = fs.createWriteStream('', { fd, autoClose: false });
     const fail = (err: Error) => {
       this.failure ??= err;
+      this.wake?.();
     };
     this.gzip.on('error', fail);
     this.out.on('error', fail);
@@ -58,7 +60,12 @@ export class TarGzWriter {
     if (this.failure) throw this.failure;
     this.bytesIn += buf.length;
     if (!this.gzip.write(buf)) {
-      await Promise.race([once(this.gzip, 'drain'), once(this.out, 'error').then(([e]) => Promise.reject(e))]);
+      // Woken by 'drain', or by a failure of either stream (after which no drain would come).
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        this.gzip.once('drain', resolve);
+      });
+      this.wake = null;
     }
     if (this.failure) throw this.failure;
   }

@@ -38,6 +38,10 @@ function describe(error: FastifyError | AppError | Error): { status: number; bod
     return { status: 403, body: { code: 'csrf_failed', message: 'the form has expired or did not come from Kehu; reload the page and try again' } };
   }
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, body: { code: 'bad_request', message: fe.message } };
+  // A full disk (SQLite's file or the attachments directory): the change was rolled back whole.
+  if (fe.code === 'SQLITE_FULL' || fe.code === 'ENOSPC' || fe.code === '53100') {
+    return { status: 507, body: { code: 'storage_full', message: "the server's disk is full: nothing was saved; ask your administrator to free space" } };
+  }
   return { status: 500, body: { code: 'internal_error', message: 'something went wrong on the server; the error was logged' } };
 }
 

@@ -226,9 +226,9 @@ fi
 tmp="$(mktemp "$PREFIX/bin/.kehu.XXXXXX")"
 {
   printf '#!/bin/sh\n# The kehu command of this installation (written by install.sh, rewritten on every install).\n'
-  printf 'KEHU_ENV_FILE="${KEHU_ENV_FILE:-%s}"\nexport KEHU_ENV_FILE\n' "$ENV_FILE"
+  printf 'KEHU_ENV_FILE="${KEHU_ENV_FILE:-%s}"\nexport KEHU_ENV_FILE\numask 077\n' "$ENV_FILE"
   if [ -z "$ROOT" ]; then
-    printf 'if [ "$(id -u)" = 0 ]; then cd / && exec runuser -u %s -- "%s" "%s/current/bin/kehu" "$@"; fi\n' "$SERVICE_USER" "$NODE" "$PREFIX"
+    printf 'if [ "$(id -u)" = 0 ]; then exec runuser -u %s -- "%s" "%s/current/bin/kehu" "$@"; fi\n' "$SERVICE_USER" "$NODE" "$PREFIX"
   fi
   printf 'exec "%s" "%s/current/bin/kehu" "$@"\n' "$NODE" "$PREFIX"
 } > "$tmp"

@@ -119,7 +119,9 @@ export async function finishLoad(db: Database, tables: string[]): Promise<void> 
       const name = seq.rows[0]?.seq;
       if (name) await knex.raw(`select setval(?, greatest((select max(id) from ${quote(table)}), 1))`, [name]);
     }
-    await knex.raw('analyze');
+    // VACUUM too, not only ANALYZE: it sets the visibility map, without which every index-only scan
+    // of freshly loaded rows visits the heap (a manager's tagged list: 105 ms instead of ~2 ms).
+    await knex.raw('vacuum analyze');
   } else {
     await knex.raw('pragma wal_checkpoint(TRUNCATE)');
   }

@@ -3,7 +3,8 @@
 // docker/entrypoint.sh; and that entrypoint, run from the unpacked archive with the image's
 // environment (data directory and port overridden, as `-v` and `-p` would), starts Kehu on this
 // half's database (SQLite, then Postgres): ready, the setup page, a browser signs in, `kehu`
-// commands run through it, the healthcheck script tells ready from down, SIGTERM exits 0.
+// commands run through it, the healthcheck script tells ready from down, SIGTERM exits 0, and a
+// user created through it on the stopped volume signs in after a restart.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,11 +103,10 @@ t.test(`the entrypoint starts the unpacked archive on ${testDialect}, configured
   t.equal(home.status, 200, 'the administrator signs in through the sign-in page');
   t.match(home.text, /<html/);
 
-  // `docker run image user:create …` / `docker exec … kehu …`: commands through the entrypoint.
-  const created = await run(entrypoint, ['user:create', '--email', 'rep@example.com', '--password', 'Rep-pass-2026!x', '--name', 'Rep', '--role', 'sales'], { env });
-  t.equal(created.code, 0, `kehu user:create through the entrypoint${created.code ? `:\n${created.output}` : ''}`);
-  t.ok(await apiSignIn(url, 'rep@example.com', 'Rep-pass-2026!x'), 'the new user signs in');
-  t.ok(await apiSignIn(url, ADMIN_EMAIL), 'and the administrator over the API');
+  // `docker exec <container> kehu …`: commands through the entrypoint, beside the running server.
+  const status = await run(entrypoint, ['migrate', '--status'], { env });
+  t.equal(status.code, 0, `kehu migrate --status through the entrypoint${status.code ? `:\n${status.output}` : ''}`);
+  t.match(status.stdout, /the database is up to date/);
   const other = await run(entrypoint, ['sh', '-c', 'echo container shell'], { env });
   t.equal(other.stdout.trim(), 'container shell', 'anything that is not a kehu command runs as given');
   const help = await run(entrypoint, ['--help'], { env });
@@ -115,4 +115,13 @@ t.test(`the entrypoint starts the unpacked archive on ${testDialect}, configured
   const stopped = await server.stop('SIGTERM');
   t.same(stopped, { code: 0, signal: null }, 'docker stop (SIGTERM) reaches Kehu itself: it finishes and exits 0');
   t.match(server.output(), /shutting down/);
+
+  // `docker run --rm -v <volume> image user:create …` on the stopped container's volume, then start again.
+  const created = await run(entrypoint, ['user:create', '--email', 'rep@example.com', '--password', 'Rep-pass-2026!x', '--name', 'Rep', '--role', 'sales'], { env });
+  t.equal(created.code, 0, `kehu user:create through the entrypoint${created.code ? `:\n${created.output}` : ''}`);
+  const again = await startServer(entrypoint, ['serve'], { url, env, cwd: db.dataDir });
+  t.teardown(() => again.stop('SIGKILL'));
+  t.ok(await apiSignIn(url, 'rep@example.com', 'Rep-pass-2026!x'), 'after a restart on the same volume the new user signs in');
+  t.ok(await apiSignIn(url, ADMIN_EMAIL), 'and so does the administrator');
+  t.equal((await again.stop()).code, 0);
 });

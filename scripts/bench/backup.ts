@@ -1,48 +1,97 @@
-// Backup and restore timings on a generated database (npm run bench:data): kehu backup of the
-// SQLite file, backup:verify, restore into a fresh SQLite file and a fresh Postgres database.
-// Usage: tsx scripts/bench/backup.ts <kehu.db> [--pg postgres://postgres@127.0.0.1:5432/postgres] [--work DIR]
+// Issue 8's backup figures on a generated data set (a --data-cache directory of npm run bench):
+//   serve     Kehu serves 50 readers (a manager's lists, search, timelines; closed loop); their
+//             figures without a backup, then while POST /api/v1/backups writes, verifies and
+//             records an archive inside the same process: the backup's time, the readers' p95 beside;
+//   verify    kehu backup:verify's work on that archive;
+//   sqlite    restore of the archive into a fresh SQLite file;
+//   postgres  restore of the archive into a fresh Postgres database.
+// Usage: tsx scripts/bench/backup.ts --data DIR [--database-url URL] [--only serve,verify,sqlite,postgres]
+//        [--connections 50] [--baseline 20] [--work DIR] [--pg postgres://postgres@127.0.0.1:5432/test]
+// DIR holds generate-result.json (and kehu.db for SQLite; give --database-url for a Postgres set).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/load';
-import { openDatabase } from '../../src/db/database';
-import { createBackup } from '../../src/backup/create';
 import { verifyArchive } from '../../src/backup/verify';
 import { restoreArchive } from '../../src/backup/restore';
+import type { GenerateResult } from './generate';
+import { parseArgs } from './lib/args';
+import { adminDatabaseUrl, withDatabase } from './lib/database';
+import { combine, drive, type DriveResult } from './lib/drive';
+import { loadAverage, machine } from './lib/machine';
+import { startKehu } from './lib/process';
+import { readerMix, signInCustomerRole } from './scenarios/customer-requests';
+import { scenarioContext } from './run';
 
-const args = process.argv.slice(2);
-const file = path.resolve(args[0]);
-const pgAdmin = args.includes('--pg') ? args[args.indexOf('--pg') + 1] : 'postgres://postgres@127.0.0.1:5432/postgres';
-const work = args.includes('--work') ? path.resolve(args[args.indexOf('--work') + 1]) : fs.mkdtempSync(path.join(os.tmpdir(), 'kehu-backup-bench-'));
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['backup', 'verify', 'sqlite', 'postgres'];
+const args = parseArgs(process.argv.slice(2));
+args.only(['data', 'database-url', 'pg', 'work', 'only', 'connections', 'baseline']);
+if (!args.string('data')) throw new Error('--data DIR (a --data-cache data set) is required');
+const dataDir = path.resolve(args.string('data')!);
+const databaseUrl = args.string('database-url') ?? `sqlite:${path.join(dataDir, 'kehu.db')}`;
+const pgAdmin = args.string('pg') ?? adminDatabaseUrl;
+const work = path.resolve(args.string('work') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kehu-backup-bench-')));
+const only = (args.string('only') ?? 'serve,verify,sqlite,postgres').split(',');
+const connections = args.number('connections', 50)!;
+const baselineS = args.number('baseline', 20)!;
 const source = { userId: null, ip: 'bench', userAgent: 'bench', requestId: null };
-const cfg = (dataDir: string, databaseUrl: string) => loadConfig({ env: {}, overrides: { dataDir, databaseUrl, logLevel: 'silent' } }).config;
+const cfg = (dir: string, url: string) => loadConfig({ env: {}, overrides: { dataDir: dir, databaseUrl: url, logLevel: 'silent' } }).config;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const figures = (r: DriveResult) => `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(0)} / p95 ${r.p95.toFixed(0)} / p99 ${r.p99.toFixed(0)} ms, ${r.requests} requests, errors ${r.errors} / non-2xx ${r.non2xx}`;
+
+/** Readers without a backup, then readers in 5-second slices for as long as one backup is being written. */
+async function backupWhileServing(): Promise<string> {
+  const data = JSON.parse(fs.readFileSync(path.join(dataDir, 'generate-result.json'), 'utf8')) as GenerateResult;
+  const backupDir = path.join(work, 'archives');
+  fs.mkdirSync(backupDir, { recursive: true });
+  // No schedule: the missed-backup catch-up must not start a backup of its own during the baseline.
+  const kehu = await startKehu({ databaseUrl, dataDir }, { logFile: path.join(work, 'kehu.log'), extraEnv: { KEHU_BACKUP_DIR: backupDir, KEHU_BACKUP_SCHEDULE: '' } });
+  try {
+    const ctx = scenarioContext(kehu.url, data, 42, 'backup');
+    const readers = await readerMix(ctx);
+    const admin = await signInCustomerRole(ctx, 'admin');
+    const load = (durationS: number) => drive({ url: kehu.url, connections, durationS, headers: readers.headers, requests: readers.requests, seed: 42 });
+    console.log(`machine: ${JSON.stringify(machine())}, load average ${loadAverage()}`);
+    await load(3);
+    const without = await load(baselineS);
+    console.log(`${readers.label}, ${connections} connections, no backup: ${figures(without)}`);
+
+    const t0 = performance.now();
+    let done = false;
+    const backup = fetch(`${kehu.url}/api/v1/backups`, { method: 'POST', headers: { authorization: admin.headers.authorization, 'content-type': 'application/json' }, body: '{}' })
+      .then(async (res) => ({ status: res.status, body: (await res.json()) as { data?: { file: string; size: number; verified: boolean } } }))
+      .finally(() => { done = true; });
+    const slices: DriveResult[] = [];
+    while (!done) slices.push(await load(5));
+    const res = await backup;
+    const ms = performance.now() - t0;
+    if (res.status !== 201 || !res.body.data) throw new Error(`POST /api/v1/backups answered ${res.status}: ${JSON.stringify(res.body)}`);
+    const during = combine(slices);
+    console.log(`backup while serving: ${secs(ms)} (written, verified and recorded), archive ${(res.body.data.size / 1048576).toFixed(0)} MB, verified ${res.body.data.verified}`);
+    console.log(`${readers.label}, ${connections} connections, during the backup (${slices.length} slices of 5 s): ${figures(during)}`);
+    return path.join(backupDir, res.body.data.file);
+  } finally {
+    await kehu.stop();
+  }
+}
 
 async function main() {
   fs.mkdirSync(work, { recursive: true });
-  let archive = fs.readdirSync(work).find((f) => f.endsWith('.tar.gz')) ? path.join(work, fs.readdirSync(work).find((f) => f.endsWith('.tar.gz'))!) : '';
-  if (only.includes('backup')) {
-    const db = await openDatabase(cfg(path.dirname(file), `sqlite:${file}`));
-    const t0 = Date.now();
-    const r = await createBackup({ db, dataDir: path.dirname(file), dir: work });
-    await db.close();
-    archive = r.path;
-    const rows = Object.values(r.manifest.tables).reduce((s, t) => s + t.rows, 0);
-    console.log(`backup: ${secs(Date.now() - t0)}, ${rows} rows, archive ${(r.size / 1048576).toFixed(0)} MB, db ${(fs.statSync(file).size / 1048576).toFixed(0)} MB`);
-  }
+  const kept = fs.existsSync(path.join(work, 'archives')) ? fs.readdirSync(path.join(work, 'archives')).find((f) => f.endsWith('.tar.gz')) : undefined;
+  let archive = kept ? path.join(work, 'archives', kept) : '';
+  if (only.includes('serve')) archive = await backupWhileServing();
+  if (!archive) throw new Error(`no archive in ${work}/archives: run with --only serve first`);
   if (only.includes('verify')) {
-    const t0 = Date.now();
+    const t0 = performance.now();
     const v = await verifyArchive(archive);
-    console.log(`verify: ${secs(Date.now() - t0)}, ok=${v.ok} ${v.problems.join('; ')}`);
+    console.log(`verify: ${secs(performance.now() - t0)}, ok=${v.ok} ${v.problems.join('; ')}`);
   }
   if (only.includes('sqlite')) {
     const dir = path.join(work, 'restore-sqlite');
     fs.rmSync(dir, { recursive: true, force: true });
-    const t0 = Date.now();
+    const t0 = performance.now();
     const r = await restoreArchive({ config: cfg(dir, ''), file: archive, backupDir: path.join(dir, 'backups'), source });
-    console.log(`restore into SQLite: ${secs(Date.now() - t0)} (${r.rows} rows; includes its own verify pass and the read-back check)`);
+    console.log(`restore into SQLite: ${secs(performance.now() - t0)} (${r.rows} rows; includes its own verify pass and the read-back check)`);
     fs.rmSync(dir, { recursive: true, force: true });
   }
   if (only.includes('postgres')) {
@@ -51,13 +100,11 @@ async function main() {
     await admin.connect();
     await admin.query(`create database ${name}`);
     await admin.end();
-    const url = new URL(pgAdmin);
-    url.pathname = `/${name}`;
     const dir = path.join(work, 'restore-pg');
     try {
-      const t0 = Date.now();
-      const r = await restoreArchive({ config: cfg(dir, url.toString()), file: archive, backupDir: path.join(dir, 'backups'), source });
-      console.log(`restore into Postgres: ${secs(Date.now() - t0)} (${r.rows} rows)`);
+      const t0 = performance.now();
+      const r = await restoreArchive({ config: cfg(dir, withDatabase(pgAdmin, name)), file: archive, backupDir: path.join(dir, 'backups'), source });
+      console.log(`restore into Postgres: ${secs(performance.now() - t0)} (${r.rows} rows)`);
     } finally {
       const c = new pg.Client({ connectionString: pgAdmin });
       await c.connect();
@@ -68,7 +115,10 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

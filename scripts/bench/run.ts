@@ -118,7 +118,8 @@ function cookiesFrom(res: Response): string[] {
   return res.headers.getSetCookie().map((c) => c.split(';')[0]);
 }
 
-function scenarioContext(url: string, data: GenerateResult, seed: number, name: string): ScenarioContext {
+/** What a scenario gets: the server, the data's samples and accounts, and ways to sign in (also used by backup.ts). */
+export function scenarioContext(url: string, data: GenerateResult, seed: number, name: string): ScenarioContext {
   const account = (role: RoleKey, index = 0) => {
     const list = data.accounts[role];
     if (!list.length) throw new Error(`the bench data has no active ${role} with a password`);

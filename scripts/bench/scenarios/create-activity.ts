@@ -1,8 +1,7 @@
 // Scenarios create-activity (back to back) and create-activity-200 (offered 200/s): POST
 // /api/v1/activities as a sales rep, a call / WeChat / visit … with one of 200 of their contacts,
 // which links the contact's company, updates last_contact_at and writes the audit entry.
-import { contactListRequests, createActivityRequests, searchRequests, signInCustomerRole, timelineRequests } from './customer-requests';
-import type { BenchRequest } from '../lib/drive';
+import { createActivityRequests, readerMix, signInCustomerRole } from './customer-requests';
 import type { Scenario } from './types';
 
 export const createActivity: Scenario = {
@@ -24,12 +23,6 @@ export const createActivity200: Scenario = {
   p95TargetMs: 20,
 };
 
-/** Scales a group's weights so that the group takes `part` of all requests. */
-function share(requests: BenchRequest[], part: number): BenchRequest[] {
-  const total = requests.reduce((a, r) => a + (r.weight ?? 1), 0);
-  return requests.map((r) => ({ ...r, weight: ((r.weight ?? 1) / total) * part * 1000 }));
-}
-
 /**
  * Issue 5's write target: activities created at an offered 200/s (a sales rep, 10 connections; the
  * measured requests) while readers are offered 1,000 requests/s alongside (50 connections of a sales
@@ -44,19 +37,11 @@ export const writesUnderReads: Scenario = {
   p95TargetMs: 20,
   async prepare(ctx) {
     const { headers, userId } = await signInCustomerRole(ctx, 'sales');
-    const reader = await signInCustomerRole(ctx, 'manager');
-    const admin = await signInCustomerRole(ctx, 'admin');
-    const readers = [
-      ...share(await contactListRequests(ctx, reader.headers, reader.userId, 'manager'), 0.5),
-      ...share(ctx.data.samples.searchTerms ? searchRequests(ctx) : [], 0.3),
-      // Timelines of companies a manager may not see would answer 404: read them with the admin's
-      // token in the request's own headers.
-      ...share((await timelineRequests(ctx, admin.headers)).map((r) => ({ ...r, headers: { authorization: admin.headers.authorization } })), 0.2),
-    ];
+    const readers = await readerMix(ctx);
     return {
       headers,
       requests: createActivityRequests(ctx, userId, 'sales'),
-      background: { headers: reader.headers, requests: readers, rate: 1000, connections: 50, label: 'readers (lists 50 %, search 30 %, timelines 20 %)' },
+      background: { ...readers, rate: 1000, connections: 50 },
     };
   },
 };

@@ -108,3 +108,26 @@ export function createActivityRequests(ctx: ScenarioContext, userId: number, rol
   }
   return out;
 }
+
+/** Scales a group's weights so that the group takes `part` of all requests. */
+function share(requests: BenchRequest[], part: number): BenchRequest[] {
+  const total = requests.reduce((a, r) => a + (r.weight ?? 1), 0);
+  return requests.map((r) => ({ ...r, weight: ((r.weight ?? 1) / total) * part * 1000 }));
+}
+
+/**
+ * An office's readers: a sales manager's contact lists 50 %, search 30 %, company timelines 20 %
+ * (the background of writes-under-reads, and the readers beside a backup in backup.ts).
+ */
+export async function readerMix(ctx: ScenarioContext): Promise<{ headers: Record<string, string>; requests: BenchRequest[]; label: string }> {
+  const reader = await signInCustomerRole(ctx, 'manager');
+  const admin = await signInCustomerRole(ctx, 'admin');
+  const requests = [
+    ...share(await contactListRequests(ctx, reader.headers, reader.userId, 'manager'), 0.5),
+    ...share(ctx.data.samples.searchTerms ? searchRequests(ctx) : [], 0.3),
+    // Timelines of companies a manager may not see would answer 404: read them with the admin's
+    // token in the request's own headers.
+    ...share((await timelineRequests(ctx, admin.headers)).map((r) => ({ ...r, headers: { authorization: admin.headers.authorization } })), 0.2),
+  ];
+  return { headers: reader.headers, requests, label: 'readers (lists 50 %, search 30 %, timelines 20 %)' };
+}

@@ -1,10 +1,13 @@
 // Two Kehu processes on one Postgres database (as behind a load balancer), started together: both
 // migrate-and-start without tripping over each other, a session made on one works on the other,
-// and a scheduled job (tasks.reminders, every minute) runs once per minute across the two: one
-// job_runs row and one "job finished" line per minute, and the reminder it delivers arrives once.
+// and scheduled jobs run once per slot across the two: tasks.reminders (every minute) has one
+// job_runs row and one "job finished" line per minute, and the reminder it delivers arrives once;
+// backup.run (also every minute here, into one shared backup directory) writes one archive per slot.
 //
 // Several processes on one database is the Postgres deployment: the real work runs in the
 // Postgres half.
+import fs from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import t from 'tap';
 import { createTestDatabase, testDialect } from '../support/databases';
@@ -21,7 +24,8 @@ if (testDialect !== 'postgres') {
   t.test('two processes on one Postgres database: shared sessions, one run per slot of a scheduled job', async (t) => {
     const db = await createTestDatabase('postgres');
     t.teardown(() => db.drop());
-    const env = { KEHU_DATA_DIR: db.dataDir, KEHU_DATABASE_URL: db.databaseUrl };
+    const backupDir = path.join(db.dataDir, 'shared-backups');
+    const env = { KEHU_DATA_DIR: db.dataDir, KEHU_DATABASE_URL: db.databaseUrl, KEHU_BACKUP_SCHEDULE: '* * * * *', KEHU_BACKUP_DIR: backupDir };
     const procs: KehuProcess[] = [];
     t.teardown(() => Promise.all(procs.map((p) => p.stop('SIGKILL'))));
 
@@ -53,14 +57,18 @@ if (testDialect !== 'postgres') {
     const windowStart = Math.ceil((Date.now() + 1000) / minute) * minute;
     t.comment(`watching the minute from ${new Date(windowStart).toISOString()}`);
     await sleep(windowStart - Date.now() + 8_000);
-    let runs: Array<{ slot: string; status: string; host: string }> = [];
-    for (let i = 0; i < 60; i++) {
-      runs = (
-        await client.query(`select slot, status, host from job_runs where job = 'tasks.reminders' and started_at >= $1 and started_at < $2 order by id`, [new Date(windowStart - 5000).toISOString(), new Date(windowStart + 50_000).toISOString()])
-      ).rows;
-      if (runs.length && runs.every((r) => r.status !== 'running')) break;
-      await sleep(500);
-    }
+    const runsOf = async (job: string) => {
+      let rows: Array<{ slot: string; status: string; host: string }> = [];
+      for (let i = 0; i < 60; i++) {
+        rows = (
+          await client.query(`select slot, status, host from job_runs where job = $3 and started_at >= $1 and started_at < $2 order by id`, [new Date(windowStart - 5000).toISOString(), new Date(windowStart + 50_000).toISOString(), job])
+        ).rows;
+        if (rows.length && rows.every((r) => r.status !== 'running')) break;
+        await sleep(500);
+      }
+      return rows;
+    };
+    const runs = await runsOf('tasks.reminders');
     t.equal(runs.length, 1, `one run of tasks.reminders in that minute: ${JSON.stringify(runs)}`);
     t.equal(runs[0]?.status, 'succeeded');
     t.equal(runs[0]?.slot, `cron:${new Date(windowStart).toISOString().slice(0, 16)}`, 'for that minute\'s slot');
@@ -86,6 +94,18 @@ if (testDialect !== 'postgres') {
     const lines = procs.flatMap(finished);
     t.equal(lines.length, new Set(lines.map((l) => l.slot)).size, `every "job finished" line is for a different slot (${lines.length} lines)`);
 
+    // The backup job of the same minute: one run, one archive in the shared directory.
+    const backups = await runsOf('backup.run');
+    t.same(backups.map((r) => [r.slot, r.status]), [[`cron:${new Date(windowStart).toISOString().slice(0, 16)}`, 'succeeded']], `one backup.run in that minute: ${JSON.stringify(backups)}`);
+    const listed = await api(a.url, token, 'GET', '/backups');
+    t.ok(listed.body.data.some((b: { file: string }) => fs.existsSync(path.join(backupDir, b.file))), 'the backup list shows the archives of the shared directory');
+
     for (const p of procs) t.equal(await p.stop(), 0, `process ${p.port} stops cleanly`);
+    // Both stopped (a stop waits for a running job): every slot ran once and left one archive.
+    // (A backup still running at the stop is cancelled and leaves no archive.)
+    const perBackupSlot = (await client.query(`select slot, count(*)::int as n, min(status) as status from job_runs where job = 'backup.run' group by slot`)).rows;
+    t.ok(perBackupSlot.every((r) => r.n === 1), `every backup slot once: ${JSON.stringify(perBackupSlot)}`);
+    const archives = fs.readdirSync(backupDir).filter((f) => f.endsWith('.tar.gz'));
+    t.equal(archives.length, perBackupSlot.filter((r) => r.status === 'succeeded').length, `one archive per backup run, not one per process: ${archives.join(', ')}`);
   });
 }

@@ -46,6 +46,8 @@ import settingsPages from './modules/settings/settings.pages';
 import jobsApi from './modules/jobs/jobs.api';
 import jobsPages from './modules/jobs/jobs.pages';
 import companiesApi from './modules/companies/companies.api';
+import pipelinesApi from './modules/pipelines/pipelines.api';
+import dealsApi from './modules/deals/deals.api';
 import contactsApi from './modules/contacts/contacts.api';
 import activitiesApi from './modules/activities/activities.api';
 import timelineApi from './modules/timeline/timeline.api';
@@ -197,6 +199,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await api.register(jobsApi);
     await api.register(companiesApi);
     await api.register(contactsApi);
+    await api.register(pipelinesApi);
+    await api.register(dealsApi);
     await api.register(activitiesApi);
     await api.register(timelineApi);
     await api.register(tagsApi);

@@ -9,6 +9,8 @@ import { createAuthService } from './modules/auth';
 import { createSettingsService } from './modules/settings';
 import { createSetupService } from './modules/setup';
 import { createCompaniesService } from './modules/companies';
+import { createPipelinesService } from './modules/pipelines';
+import { createDealsService } from './modules/deals';
 import { createContactsService } from './modules/contacts';
 import { createTasksService } from './modules/tasks';
 import { createActivitiesService } from './modules/activities';
@@ -42,6 +44,8 @@ export function createServices(core: Core, options: { license?: LicenseServiceOp
   const setup = createSetupService(core, { users, settings, sessions });
   const companies = createCompaniesService(core);
   const contacts = createContactsService(core);
+  const pipelines = createPipelinesService(core);
+  const deals = createDealsService(core, { pipelines, companies, settings });
   const tasks = createTasksService(core);
   const activities = createActivitiesService(core, { tasks });
   const timeline = createTimelineService(core);
@@ -59,6 +63,6 @@ export function createServices(core: Core, options: { license?: LicenseServiceOp
     companies: createRecordExport(core, companies, { columns: COMPANY_COLUMNS }),
     contacts: createRecordExport(core, contacts, { columns: CONTACT_COLUMNS, references: { company_id: companies } }),
   };
-  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, why, handover, exports, auditLog, license, backups };
+  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, pipelines, deals, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, why, handover, exports, auditLog, license, backups };
 }
 export type Services = ReturnType<typeof createServices>;

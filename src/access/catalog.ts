@@ -11,7 +11,8 @@ export type ScopeLevel = (typeof SCOPES)[number];
 /** Records owned by a user and a team: scoped by owner_id / team_id. */
 export const RECORD_TYPES = ['companies', 'contacts', 'activities', 'tasks', 'leads', 'deals'] as const;
 /** Administrative resources: a scope other than none means allowed. */
-export const ADMIN_RESOURCES = ['users', 'teams', 'roles', 'settings', 'audit', 'jobs'] as const;
+/** `pipelines`: configuring pipelines, stages and lost reasons (reading them takes deals.read). */
+export const ADMIN_RESOURCES = ['users', 'teams', 'roles', 'settings', 'audit', 'jobs', 'pipelines'] as const;
 export const RESOURCES = [...RECORD_TYPES, ...ADMIN_RESOURCES] as const;
 export type Resource = (typeof RESOURCES)[number];
 

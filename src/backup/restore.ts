@@ -289,6 +289,13 @@ async function loadRows(conn: Conn, file: string, manifest: Manifest, dataDir: s
     if (cols.join() !== manifest.tables[name].columns.join()) throw new Error(`table ${name}: the rebuilt columns (${cols.join(', ')}) differ from the archive's (${manifest.tables[name].columns.join(', ')})`);
   }
 
+  // Migrations may seed rows (default values of a new table); the archive holds the full content.
+  if (conn.dialect === 'postgres') await run(conn, `truncate table ${expected.map(q).join(', ')}`);
+  else {
+    conn.db.pragma('defer_foreign_keys = on');
+    for (const name of [...manifest.table_order].reverse()) await run(conn, `delete from ${q(name)}`);
+  }
+
   const deferred = new Map<string, Array<{ key: unknown[]; set: Record<string, unknown> }>>();
   let current: { info: TableInfo; ins: Inserter; defer: string[]; deferIdx: number[]; pkIdx: number[] } | null = null;
   let rows = 0;

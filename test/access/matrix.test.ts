@@ -120,8 +120,9 @@ t.test(`access matrix on ${testDialect}`, async (t) => {
     const activity = await app.services.activities.create(admin, { type: 'note', subject: `mxnote-${owner}`, company_id: company.id, owner_id });
     const task = await app.services.tasks.create(admin, { title: `mxtask-${owner}`, due_at: dueAt, company_id: company.id, owner_id });
     const view = await app.services.savedViews.create({ userId: owner_id } as Actor, { record_type: 'companies', name: `mx-view-${owner}`, query: 'sort=name' });
+    const deal = await app.services.deals.create(admin, { name: `mxdeal-${owner}`, company_id: company.id, owner_id });
     shared[owner] = {
-      companies: company.id, idle: idle.id, contacts: contact.id, activities: Number(activity.id), tasks: Number(task.id),
+      companies: company.id, idle: idle.id, contacts: contact.id, deals: deal.id, activities: Number(activity.id), tasks: Number(task.id),
       attachments: await attach(owner_id, 'companies', company.id), activityAttachments: await attach(owner_id, 'activities', Number(activity.id)),
       savedViews: view.id, users: owner_id, teams: 0,
     };
@@ -133,6 +134,7 @@ t.test(`access matrix on ${testDialect}`, async (t) => {
     ? (await app.services.activities.create(admin, { type: 'note', subject: name, company_id: shared[role].companies, owner_id: userId.other })).id
     : (await app.services.tasks.create(admin, { title: name, company_id: shared[role].companies, owner_id: userId.other })).id);
   for (const role of ROLES) linked[role] = { activities: await linkedChild(role, 'activities', `mxlinked-${role}`), tasks: await linkedChild(role, 'tasks', `mxlinked-${role}`) };
+  const defaultPipeline = await app.services.pipelines.defaultId();
   const company = await app.services.settings.company();
   const grades = await app.services.settings.grades();
 
@@ -156,6 +158,9 @@ t.test(`access matrix on ${testDialect}`, async (t) => {
         switch (type) {
           case 'companies': id = (await app.services.companies.create(admin, { name, owner_id, allow_duplicate: true })).id; break;
           case 'contacts': id = (await app.services.contacts.create(admin, { name, owner_id, allow_duplicate: true })).id; break;
+          case 'deals': id = (await app.services.deals.create(admin, { name, owner_id })).id; break;
+          case 'pipelines': return (await app.services.pipelines.create(admin, { name })).id;
+          case 'lostReasons': return (await app.services.pipelines.createLostReason(admin, { name })).id;
           case 'activities':
           case 'tasks':
             id = c === 'linked' && !options.owner ? await linkedChild(role, type, name) : Number(type === 'activities'
@@ -189,6 +194,17 @@ t.test(`access matrix on ${testDialect}`, async (t) => {
       },
       async roleId(key) {
         return Number((await knex('roles').where({ key }).first('id')).id);
+      },
+      defaultPipeline,
+      async stage(pipelineId, kind = 'open') {
+        return Number((await knex('pipeline_stages').where({ pipeline_id: pipelineId, kind }).orderBy('position').first('id')).id);
+      },
+      async stages(pipelineId) {
+        return (await knex('pipeline_stages').where({ pipeline_id: pipelineId }).orderBy('position').pluck('id')).map(Number);
+      },
+      async nextStage(dealId) {
+        const deal = await knex('deals').join('pipeline_stages as s', 's.id', 'deals.stage_id').where('deals.id', dealId).first('deals.pipeline_id', 's.position');
+        return Number((await knex('pipeline_stages').where({ pipeline_id: deal.pipeline_id }).where('position', '>', deal.position).orderBy('position').first('id')).id);
       },
       async auditEntry() {
         return Number((await app.services.auditLog.list(admin, { limit: 1 })).data[0].id);

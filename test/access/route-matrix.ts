@@ -27,7 +27,7 @@ export type Owner = Role | 'teammate' | 'other';
 export type Outcome = 'ok' | '403' | '404' | 'refused';
 export type Expect = Record<Role, string>;
 
-export type RecType = 'companies' | 'contacts' | 'activities' | 'tasks' | 'attachments' | 'activityAttachments' | 'savedViews' | 'users' | 'teams' | 'idle';
+export type RecType = 'companies' | 'contacts' | 'deals' | 'activities' | 'tasks' | 'attachments' | 'activityAttachments' | 'savedViews' | 'users' | 'teams' | 'idle';
 
 export interface Fixture {
   role: Role;
@@ -38,7 +38,7 @@ export interface Fixture {
   /** A record made at the start, owned by `owner` (default: the case's owner). */
   rec(type: RecType, owner?: Owner): number;
   /** A new record just for this call (it may be deleted, merged ...). */
-  fresh(type: 'companies' | 'contacts' | 'activities' | 'tasks' | 'attachments' | 'savedViews' | 'users' | 'teams' | 'tags' | 'roles', options?: { owner?: Owner; deleted?: boolean }): Promise<number>;
+  fresh(type: 'companies' | 'contacts' | 'deals' | 'activities' | 'tasks' | 'attachments' | 'savedViews' | 'users' | 'teams' | 'tags' | 'roles' | 'pipelines' | 'lostReasons', options?: { owner?: Owner; deleted?: boolean }): Promise<number>;
   version(table: string, id: number): Promise<number>;
   tag: number;
   unique(prefix: string): string;
@@ -53,6 +53,12 @@ export interface Fixture {
   roleId(key: string): Promise<number>;
   /** An existing audit entry's id. */
   auditEntry(): Promise<number>;
+  /** The default pipeline's id. */
+  defaultPipeline: number;
+  /** The first stage of a kind in a pipeline; every stage id of it in order; the stage after a deal's. */
+  stage(pipelineId: number, kind?: string): Promise<number>;
+  stages(pipelineId: number): Promise<number[]>;
+  nextStage(dealId: number): Promise<number>;
   password: string;
   company: Record<string, string>;
   grades: Record<string, { days: number; rule: string }>;
@@ -190,6 +196,53 @@ function customerRoutes(type: 'companies' | 'contacts'): Entry[] {
   ];
 }
 
+/** Deals: admin all, manager the team subtree, sales own; support and auditors none (403 at the guard). */
+const DEALS: Expect = { admin: 'ok', manager: 'ok', sales: 'ok', support: '403', auditor: '403' };
+const DEAL: Expect = { admin: 'ok', manager: 'ok ok 404', sales: 'ok 404 404', support: '403', auditor: '403' };
+/** Pipelines are read with deals and configured by whoever holds pipelines.update (admins). */
+function pipelineRoutes(): Entry[] {
+  const api = '/api/v1/deals';
+  const pipeline = async (f: Fixture) => f.fresh('pipelines');
+  const stageOf = async (f: Fixture, id: number, kind = 'open') => f.stage(id, kind);
+  return [
+    { route: `GET ${api}`, per: 'role', expect: DEALS, req: () => ({ query: listQuery }), sees: { expect: { ...SEES_READ, support: 'nnn' }, present: inList('deals') } },
+    { route: `GET ${api}/:id`, per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('deals') } }) },
+    { route: `POST ${api}`, per: 'role', expect: DEALS, req: (f) => ({ body: { name: f.unique('mx-deal') } }) },
+    { route: `PATCH ${api}/:id`, per: 'case', expect: DEAL, req: async (f) => ({ params: { id: f.rec('deals') }, body: { notes: 'matrix', version: await f.version('deals', f.rec('deals')) } }) },
+    { route: `DELETE ${api}/:id`, per: 'case', expect: DEAL, req: async (f) => ({ params: { id: await f.fresh('deals') } }) },
+    { route: `POST ${api}/:id/restore`, per: 'case', expect: DEAL, req: async (f) => ({ params: { id: await f.fresh('deals', { deleted: true }) }, body: {} }) },
+    { route: `POST ${api}/bulk`, per: 'case', expect: DEAL, req: (f) => ({ body: { ids: [f.rec('deals')], action: 'add_tag', tag_id: f.tag } }) },
+    { route: `POST ${api}/:id/move`, per: 'case', expect: DEAL, req: async (f) => { const id = await f.fresh('deals'); return { params: { id }, body: { stage_id: await f.nextStage(id), version: 1 } }; } },
+    { route: `GET ${api}/:id/history`, per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('deals') } }) },
+    { route: `GET ${api}/:id/timeline`, per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('deals') } }) },
+    { route: 'GET /api/v1/pipelines/:id/board', per: 'role', expect: DEALS, req: (f) => ({ params: { id: f.defaultPipeline } }) },
+    { route: 'GET /api/v1/pipelines/:id/board/:stageId', per: 'role', expect: DEALS, req: async (f) => ({ params: { id: f.defaultPipeline, stageId: await stageOf(f, f.defaultPipeline) } }) },
+    { route: 'GET /api/v1/pipelines', per: 'role', expect: DEALS },
+    { route: 'GET /api/v1/pipelines/:id', per: 'role', expect: DEALS, req: (f) => ({ params: { id: f.defaultPipeline } }) },
+    { route: 'GET /api/v1/pipelines/:id/stages', per: 'role', expect: DEALS, req: (f) => ({ params: { id: f.defaultPipeline } }) },
+    { route: 'POST /api/v1/pipelines', per: 'role', expect: ADMIN, req: (f) => ({ body: { name: f.unique('mx-pipeline') } }) },
+    { route: 'PATCH /api/v1/pipelines/:id', per: 'role', expect: ADMIN, req: async (f) => { const id = await pipeline(f); return { params: { id }, body: { name_en: 'matrix', version: await f.version('pipelines', id) } }; } },
+    { route: 'DELETE /api/v1/pipelines/:id', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await pipeline(f) } }) },
+    { route: 'POST /api/v1/pipelines/:id/stages', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await pipeline(f) }, body: { name: 'mx', probability: 50 } }) },
+    {
+      route: 'POST /api/v1/pipelines/:id/stages/reorder', per: 'role', expect: ADMIN,
+      req: async (f) => { const id = await pipeline(f); return { params: { id }, body: { stage_ids: await f.stages(id) } }; },
+    },
+    {
+      route: 'PATCH /api/v1/pipelines/:id/stages/:stageId', per: 'role', expect: ADMIN,
+      req: async (f) => { const id = await pipeline(f); const stageId = await stageOf(f, id); return { params: { id, stageId }, body: { probability: 15, version: await f.version('pipeline_stages', stageId) } }; },
+    },
+    {
+      route: 'DELETE /api/v1/pipelines/:id/stages/:stageId', per: 'role', expect: ADMIN, allow: [409],
+      req: async (f) => { const id = await pipeline(f); return { params: { id, stageId: await stageOf(f, id) } }; },
+    },
+    { route: 'GET /api/v1/lost-reasons', per: 'role', expect: DEALS },
+    { route: 'POST /api/v1/lost-reasons', per: 'role', expect: ADMIN, req: (f) => ({ body: { name: f.unique('mx-reason') } }) },
+    { route: 'PATCH /api/v1/lost-reasons/:id', per: 'role', expect: ADMIN, req: async (f) => { const id = await f.fresh('lostReasons'); return { params: { id }, body: { active: false, version: 1 } }; } },
+    { route: 'DELETE /api/v1/lost-reasons/:id', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('lostReasons') } }) },
+  ];
+}
+
 function childRoutes(type: 'activities' | 'tasks'): Entry[] {
   const api = `/api/v1/${type}`;
   const create = (f: Fixture) => (type === 'activities' ? { type: 'call', subject: f.unique('mx-activity'), company_id: f.rec('companies', f.role) } : { title: f.unique('mx-task'), company_id: f.rec('companies', f.role) });
@@ -271,6 +324,7 @@ export const MATRIX: Entry[] = [
   ...customerRoutes('contacts'),
   ...childRoutes('activities'),
   ...childRoutes('tasks'),
+  ...pipelineRoutes(),
   { route: 'POST /tasks/:id/done', per: 'case', expect: UPDATE, linked: LINKED_CHANGE, req: (f) => ({ params: { id: f.rec('tasks') }, body: { done: '0', back: '/tasks' } }) },
 
   // ---- files ----

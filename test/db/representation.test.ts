@@ -48,6 +48,8 @@ async function insertSamples(db: Database, tables: string[]): Promise<void> {
   await db.knex.transaction(async (trx) => {
     if (db.dialect === 'postgres') await trx.raw('set local session_replication_role = replica');
     for (const table of tables) {
+      // Migrations may seed rows (the default pipeline): the samples are a table's only rows.
+      await trx(table).delete();
       for (let i = 0; i < 2; i++) {
         await trx(table).insert(Object.fromEntries(columns.get(table)!.map((c) => [c.name, sample(table, c, i)])));
       }

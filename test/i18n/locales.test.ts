@@ -14,6 +14,8 @@ import { COMPANY_LABELS } from '../../src/modules/companies/companies.pages';
 import { CONTACT_LABELS } from '../../src/modules/contacts/contacts.pages';
 import { ACTIVITY_LABELS } from '../../src/modules/activities/activities.pages';
 import { TASK_LABELS } from '../../src/modules/tasks/tasks.pages';
+import { DEAL_LABELS, DEAL_STATUSES } from '../../src/modules/deals/deals.schemas';
+import { LOST_REASON_KEYS, PIPELINE_KEYS, STAGE_KEYS } from '../../src/modules/pipelines/pipelines.schemas';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -125,6 +127,12 @@ const VALUE_SETS: Record<string, string[]> = {
   'shares.access_': ['read', 'edit'],
   'why.grounds.': [...GROUND_CODES],
   'users.handover_types.': [...HANDOVER_TYPES],
+  // The pipeline: seeded names and the deal pages' labels.
+  'pipelines.stages.': [...STAGE_KEYS],
+  'pipelines.names.': [...PIPELINE_KEYS],
+  'deals.lost_reasons.': [...LOST_REASON_KEYS],
+  'deals.fields.': DEAL_LABELS,
+  'deals.statuses.': [...DEAL_STATUSES],
 };
 
 /** Every notice value a page route accepts: `notice: { ..., enum: [...] }` in src/**\/*.pages.ts. */

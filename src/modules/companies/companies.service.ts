@@ -32,9 +32,11 @@ export function createCompaniesService(core: Core) {
     },
     async mergeChildren(db, fromId, toId) {
       await db('contacts').where({ company_id: fromId }).update({ company_id: toId });
+      await db('deals').where({ company_id: fromId }).update({ company_id: toId });
     },
     async detachChildren(db, id) {
       await db('contacts').where({ company_id: id }).update({ company_id: null });
+      await db('deals').where({ company_id: id }).update({ company_id: null });
     },
   });
 }

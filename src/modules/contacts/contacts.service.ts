@@ -51,6 +51,15 @@ export function createContactsService(core: Core) {
       const rows = await q.limit(10).select('id', 'name', 'owner_id', 'mobile_rev', 'email_key');
       return rows.map((r) => ({ id: r.id, name: r.name, owner_id: r.owner_id, matched: mobile && r.mobile_rev === mobile ? 'mobile' : 'email' }));
     },
+    // A deal's people follow a merge (once per deal) and let go of a purged contact.
+    async mergeChildren(db, fromId, toId) {
+      const both = db('deal_contacts').where({ contact_id: toId }).select('deal_id');
+      await db('deal_contacts').where({ contact_id: fromId }).whereIn('deal_id', both).delete();
+      await db('deal_contacts').where({ contact_id: fromId }).update({ contact_id: toId });
+    },
+    async detachChildren(db, id) {
+      await db('deal_contacts').where({ contact_id: id }).delete();
+    },
   });
 }
 export type ContactsService = ReturnType<typeof createContactsService>;

@@ -8,6 +8,8 @@ import type { ParentType, Ref } from './links';
 export interface ParentInput {
   company_id?: number | null;
   contact_ids?: number[];
+  /** A deal: the child lands on the deal's timeline (and its company's). */
+  deal_id?: number | null;
 }
 
 export async function resolveParents(db: Knex, actor: Actor, input: ParentInput): Promise<Array<Ref<ParentType>>> {
@@ -15,6 +17,12 @@ export async function resolveParents(db: Knex, actor: Actor, input: ParentInput)
   if (input.company_id) {
     if (!(await visibleIds(db, actor, 'companies').where('companies.id', input.company_id).first())) throw ValidationError.field('company_id', 'exists', 'is not a company you can see');
     parents.push({ type: 'companies', id: input.company_id });
+  }
+  if (input.deal_id) {
+    const deal = await visibleIds(db, actor, 'deals').where('deals.id', input.deal_id).first('deals.company_id');
+    if (!deal) throw ValidationError.field('deal_id', 'exists', 'is not a deal you can see');
+    parents.push({ type: 'deals', id: input.deal_id });
+    if (deal.company_id && !parents.some((p) => p.type === 'companies' && p.id === deal.company_id)) parents.push({ type: 'companies', id: deal.company_id });
   }
   const contactIds = [...new Set(input.contact_ids ?? [])];
   if (contactIds.length) {
@@ -37,4 +45,5 @@ export async function touchLastContact(db: Knex, parents: Array<Ref<ParentType>>
 export const parentSchemaProperties = {
   company_id: { type: ['integer', 'null'], minimum: 1, description: 'The company this is about.' },
   contact_ids: { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 20, uniqueItems: true, description: 'The people this is with or about.' },
+  deal_id: { type: ['integer', 'null'], minimum: 1, description: 'The deal this is about (it also lands on the deal\'s company).' },
 } as const;

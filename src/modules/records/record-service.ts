@@ -52,6 +52,14 @@ export interface RecordTypeConfig {
   check?(db: Knex, actor: Actor, stored: Record<string, unknown>): Promise<void>;
   /** Existing live records that look like the same customer. */
   findDuplicates(db: Knex, stored: Record<string, unknown>, exceptId: number | null): Promise<Array<{ id: number; name: string; owner_id: number; matched: string }>>;
+  /** Writes what belongs with a new record in the same transaction (a deal's first stage-history row). */
+  afterInsert?(db: Knex, actor: Actor, id: number, stored: Record<string, unknown>): Promise<void>;
+  /** Fields kept outside the record's own row (a deal's contact ids): taken out of the input, written in the same transaction, read onto every row. */
+  extra?: {
+    fields: string[];
+    write(db: Knex, actor: Actor, id: number, values: Record<string, unknown>): Promise<void>;
+    read(db: Knex, ids: number[]): Promise<Map<number, Record<string, unknown>>>;
+  };
   /** Moves what hangs off `fromId` onto `toId` (contacts of a company ...), inside a merge. */
   mergeChildren?(db: Knex, fromId: number, toId: number): Promise<void>;
   /** Lets go of what still points at a record about to be purged for good. */
@@ -79,9 +87,11 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
     const ids = serialized.map((r) => r.id as number);
     // Outside a transaction (lists), the page's tags come from one fixed statement.
     const tags = db ? await tagsOf(db, type, ids) : await tagsOfPage(core.db.read, type, ids);
+    const extra = cfg.extra ? await cfg.extra.read(db ?? knex, ids) : null;
     return serialized.map((r) => {
       const out: Record<string, unknown> = {};
       for (const c of cfg.columns) out[c] = r[c] ?? null;
+      if (extra) Object.assign(out, extra.get(r.id as number));
       out.tags = tags.get(r.id as number) ?? [];
       return out as RecordRow;
     });
@@ -104,6 +114,18 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
   function audited(row: Record<string, unknown>): Record<string, unknown> {
     const out = Object.fromEntries(cfg.auditFields.map((f) => [f, row[f] ?? null]));
     if ('tags' in row) out.tag_ids = (row.tags as TagRef[]).map((t) => t.id);
+    return out;
+  }
+
+  /** Takes the `extra` fields out of an input (they are no columns of the record's table). */
+  function takeExtra(fields: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const f of cfg.extra?.fields ?? []) {
+      if (f in fields) {
+        out[f] = fields[f];
+        delete fields[f];
+      }
+    }
     return out;
   }
 
@@ -223,6 +245,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
       requirePermission(actor, type, 'create');
       validate(cfg.createSchema, input);
       const { tag_ids, owner_id, allow_duplicate, ...fields } = input as Record<string, unknown> & { tag_ids?: number[]; owner_id?: number; allow_duplicate?: boolean };
+      const extra = takeExtra(fields);
       return knex.transaction(async (trx) => {
         const owner = await resolveOwner(trx, actor, type, owner_id ?? null);
         const stored = { ...fields, ...cfg.derive(fields) };
@@ -238,6 +261,8 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         const id = Number(row.id ?? row);
         if (tag_ids) await setTags(trx, type, id, tag_ids);
         await indexNames(trx, type, id, cfg.searchNames(stored));
+        if (cfg.extra) await cfg.extra.write(trx, actor, id, extra);
+        await cfg.afterInsert?.(trx, actor, id, stored);
         const created = await load(trx, actor, id);
         await core.audit.record(trx, actor, { action: 'create', recordType: type, recordId: id, changes: diff(null, { ...audited(created), owner_id: created.owner_id }) });
         return present(actor, created);
@@ -248,6 +273,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
       requirePermission(actor, type, 'update');
       validate(cfg.updateSchema, patch);
       const { tag_ids, owner_id, version, ...fields } = patch as Record<string, unknown> & { tag_ids?: number[]; owner_id?: number; version: number };
+      const extra = takeExtra(fields);
       return knex.transaction(async (trx) => {
         const before = await load(trx, actor, id);
         await requireAction(trx, actor, type, 'update', id);
@@ -260,6 +286,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         const now = core.clock.now().toISOString();
         await updateAtVersion(trx, type, id, before.version, { ...changes, updated_at: now, updated_by: actor.userId });
         if (tag_ids) await setTags(trx, type, id, tag_ids);
+        if (cfg.extra && Object.keys(extra).length) await cfg.extra.write(trx, actor, id, extra);
         const after = await load(trx, actor, id).catch(async (err) => {
           // Handing a record to someone else can take it out of the actor's sight; read it unscoped.
           if (!(err instanceof NotFoundError)) throw err;

@@ -1,0 +1,1 @@
+export { createDealsService, type DealsService, type Card, type BoardColumn, type HistoryRow } from './deals.service';

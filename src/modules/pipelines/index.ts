@@ -1,0 +1,1 @@
+export { createPipelinesService, stageName, pipelineName, lostReasonName, type PipelinesService, type Pipeline, type Stage, type LostReason } from './pipelines.service';

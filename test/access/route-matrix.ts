@@ -124,6 +124,8 @@ const FILE_READ: Expect = { admin: 'ok', manager: 'ok ok 404', sales: 'ok 404 40
 const FILE_DELETE: Expect = { admin: 'ok', manager: 'ok ok 404', sales: 'ok 404 404', support: 'ok 403 403', auditor: '404' };
 /** A record's history: whoever may read the record, and auditors any record's. */
 const HISTORY: Expect = { ...READ, auditor: 'ok' };
+/** A user's sign-in history: one's own, and anyone's for audit.read (admin, auditor). */
+const SIGN_INS: Expect = { admin: 'ok', manager: 'ok 403 403', sales: 'ok 403 403', support: 'ok 403 403', auditor: 'ok' };
 /** A child readable through its parent (the caller's company) but owned by someone outside the caller's change scope. */
 const LINKED_READ: Record<Role, Outcome> = { admin: 'ok', manager: 'ok', sales: 'ok', support: 'ok', auditor: '403' };
 const LINKED_CHANGE: Record<Role, Outcome> = { admin: 'ok', manager: '403', sales: '403', support: '403', auditor: '403' };
@@ -389,6 +391,9 @@ export const MATRIX: Entry[] = [
   { route: 'GET /audit', per: 'role', expect: AUDIT },
   { route: 'GET /audit/entries/:id', per: 'role', expect: AUDIT, req: async (f) => ({ params: { id: await f.auditEntry() } }) },
   { route: 'GET /audit/records/:type/:id', per: 'case', expect: HISTORY, req: (f) => ({ params: { type: 'companies', id: f.rec('companies') } }) },
+  // A user's sign-in history: their own for everyone, anyone's with audit.read ("own" is the caller).
+  { route: 'GET /api/v1/audit-log/users/:id/sign-ins', per: 'case', expect: SIGN_INS, req: (f) => ({ params: { id: f.rec('users') } }) },
+  { route: 'GET /audit/users/:id/sign-ins', per: 'case', expect: SIGN_INS, req: (f) => ({ params: { id: f.rec('users') } }) },
 
   // ---- roles, settings, jobs: administrators ----
   { route: 'GET /api/v1/roles', per: 'role', expect: ADMIN },

@@ -2,7 +2,7 @@
 // no route changes or deletes an entry.
 import type { FastifyInstance } from 'fastify';
 import { dataOf, listOf, responses } from '../../lib/api-schemas';
-import { entryParams, entrySchema, historyParams, historyQuerySchema, listQuerySchema, type AuditQuery } from './audit.schemas';
+import { entryParams, entrySchema, historyParams, historyQuerySchema, listQuerySchema, signInSchema, userParams, type AuditQuery } from './audit.schemas';
 
 export default async function auditApi(app: FastifyInstance): Promise<void> {
   const tags = ['audit'];
@@ -32,6 +32,21 @@ export default async function auditApi(app: FastifyInstance): Promise<void> {
     config: { permission: 'signed-in' },
     schema: { tags, summary: "A record's history, newest first (for users who may read the record, and auditors)", params: historyParams, querystring: historyQuerySchema, response: responses({ 200: listOf(entrySchema) }) },
   }, async (req) => service.history(req.actor!, req.params.type, req.params.id, req.query));
+
+  app.get<{ Params: { id: number }; Querystring: { cursor?: string; limit?: number } }>('/audit-log/users/:id/sign-ins', {
+    // Everyone may read their own sign-in history; auditors and admins anyone's: checked by the service.
+    config: { permission: 'signed-in' },
+    schema: {
+      tags,
+      summary: "A user's sign-in history, newest first: sign-ins, failed sign-ins to the account, sign-outs (own, or anyone's with audit.read)",
+      params: userParams,
+      querystring: historyQuerySchema,
+      response: responses({ 200: listOf(signInSchema) }),
+    },
+  }, async (req) => {
+    const { data, next_cursor } = await service.signIns(req.actor!, req.params.id, req.query);
+    return { data, next_cursor };
+  });
 
   app.get<{ Params: { id: number } }>('/audit-log/:id', {
     config: { permission: 'audit.read' },

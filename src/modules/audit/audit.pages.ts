@@ -4,7 +4,7 @@ import qs from 'qs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LOCALES, t, type Locale } from '../../lib/i18n';
 import { pruneEmptyQuery } from '../../plugins/list-pages';
-import { entryParams, historyParams, historyQuerySchema, listQuerySchema, type AuditQuery, type PresentedEntry } from './audit.schemas';
+import { entryParams, historyParams, historyQuerySchema, listQuerySchema, userParams, type AuditQuery, type PresentedEntry } from './audit.schemas';
 import { valueText } from './csv';
 
 /** Labels of the actions and record types known today, written out so the locale test sees every key. */
@@ -86,6 +86,7 @@ export default async function auditPages(app: FastifyInstance): Promise<void> {
       filter,
       users: users.map((u) => ({ ...u, selected: u.id === filter.actor_id })),
       nextUrl: page.next_cursor ? `/audit${querystring({ filter, limit, cursor: page.next_cursor })}` : null,
+      signInsUrl: filter.actor_id ? `/audit/users/${filter.actor_id}/sign-ins` : null,
       exportUrl: service.canExport(req.actor!) ? `/api/v1/audit-log/export${querystring({ filter })}` : null,
       filtered: Object.keys(filter).length > 0,
     });
@@ -117,6 +118,25 @@ export default async function auditPages(app: FastifyInstance): Promise<void> {
       entries: entries(req, page.data),
       nextUrl: page.next_cursor ? `${base}${querystring({ limit: req.query.limit, cursor: page.next_cursor })}` : null,
       auditor: app.services.auditLog.canRead(req.actor!),
+    });
+  });
+
+  app.get<{ Params: { id: number }; Querystring: { cursor?: string; limit?: number } }>('/audit/users/:id/sign-ins', {
+    // A user's own sign-in history (linked from their profile), or anyone's for auditors and admins.
+    config: { permission: 'signed-in' },
+    preValidation: pruneEmptyQuery,
+    schema: { hide: true, params: userParams, querystring: historyQuerySchema },
+  }, async (req, reply) => {
+    const { id } = req.params;
+    const page = await service.signIns(req.actor!, id, req.query);
+    const own = req.actor!.userId === id;
+    return reply.page('audit/sign-ins', {
+      title: own ? t(req.locale, 'audit.sign_ins.own_title') : t(req.locale, 'audit.sign_ins.title', { name: page.user.name }),
+      own,
+      user: page.user,
+      entries: page.data.map((e) => ({ ...e, actionLabel: label(req.locale, 'actions', e.action), failed: e.action === 'sign_in_failed' })),
+      nextUrl: page.next_cursor ? `/audit/users/${id}/sign-ins${querystring({ limit: req.query.limit, cursor: page.next_cursor })}` : null,
+      auditor: service.canRead(req.actor!),
     });
   });
 }

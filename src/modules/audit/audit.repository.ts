@@ -14,6 +14,20 @@ export interface AuditFilter {
   /** Inclusive lower and exclusive upper bound on `at` (UTC ISO). */
   from?: string;
   to?: string;
+  /** One user's sign-in history: their sign-ins and sign-outs, and failed sign-ins to their account. */
+  sign_ins_of?: number;
+}
+
+/** Signing in and out, as modules/auth records it: the user is the actor (sessions entries). */
+export const SIGN_IN_ACTIONS = ['sign_in', 'sign_out', 'sign_out_everywhere'] as const;
+/** A failed sign-in has no actor: it is recorded about the account (users entry), when it exists. */
+export const SIGN_IN_FAILED = 'sign_in_failed';
+
+function isSignInOf(e: StoredEntry, userId: number): boolean {
+  return (
+    (e.actor_id === userId && (SIGN_IN_ACTIONS as readonly string[]).includes(e.action)) ||
+    (e.action === SIGN_IN_FAILED && e.record_type === 'users' && e.record_id === String(userId))
+  );
 }
 
 export interface Position {
@@ -39,6 +53,7 @@ function matches(e: StoredEntry, f: AuditFilter, after: Position | null): boolea
     (f.ip === undefined || e.ip === f.ip) &&
     (f.from === undefined || e.at >= f.from) &&
     (f.to === undefined || e.at < f.to) &&
+    (f.sign_ins_of === undefined || isSignInOf(e, f.sign_ins_of)) &&
     (after === null || newerFirst(after, e) < 0)
   );
 }
@@ -47,11 +62,26 @@ export function createAuditRepository(knex: Knex, dataDir: string) {
   const dir = archiveDir(dataDir);
 
   async function fromTable(f: AuditFilter, after: Position | null, limit: number): Promise<Entry[]> {
+    if (f.sign_ins_of !== undefined) {
+      // Two index ranges ((actor_id, at) and (record_type, record_id)) merged here, rather than
+      // one OR that the databases would answer by collecting and sorting all of a user's entries.
+      const { sign_ins_of: userId, ...rest } = f;
+      const [mine, failed] = await Promise.all([
+        fromQuery({ ...rest, actor_id: userId }, after, limit, (qb) => qb.whereIn('action', SIGN_IN_ACTIONS)),
+        fromQuery({ ...rest, record_type: 'users', record_id: String(userId), action: SIGN_IN_FAILED }, after, limit),
+      ]);
+      return [...mine, ...failed].sort(newerFirst).slice(0, limit);
+    }
+    return fromQuery(f, after, limit);
+  }
+
+  async function fromQuery(f: AuditFilter, after: Position | null, limit: number, extra?: (qb: Knex.QueryBuilder) => void): Promise<Entry[]> {
     const qb = knex('audit_log').select(ENTRY_COLUMNS).orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
     for (const key of ['actor_id', 'action', 'record_type', 'record_id', 'ip'] as const) if (f[key] !== undefined) qb.where(key, f[key]!);
     if (f.from) qb.where('at', '>=', f.from);
     if (f.to) qb.where('at', '<', f.to);
     if (after) qb.where((w) => w.where('at', '<', after.at).orWhere((o) => o.where('at', after.at).andWhere('id', '<', after.id)));
+    extra?.(qb);
     return (await withValues(knex, await qb)).map((e) => ({ ...e, archived: false }));
   }
 

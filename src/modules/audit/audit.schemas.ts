@@ -96,6 +96,35 @@ export const entrySchema = {
   },
 } as const;
 
+/** One line of a user's sign-in history. */
+export const signInSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    at: { type: 'string' },
+    action: { type: 'string', enum: ['sign_in', 'sign_in_failed', 'sign_out', 'sign_out_everywhere'] },
+    ip: { type: ['string', 'null'] },
+    user_agent: { type: ['string', 'null'] },
+    archived: { type: 'boolean' },
+  },
+} as const;
+
+export interface SignIn {
+  id: number;
+  at: string;
+  action: 'sign_in' | 'sign_in_failed' | 'sign_out' | 'sign_out_everywhere';
+  ip: string | null;
+  user_agent: string | null;
+  archived: boolean;
+}
+
+export const userParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } },
+} as const;
+
 export interface PresentedChange {
   field: string;
   before: unknown;

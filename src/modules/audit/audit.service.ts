@@ -6,7 +6,7 @@ import type { Core } from '../../core';
 import type { Resource } from '../../access/catalog';
 import { can, requirePermission, type Actor } from '../../access/scope';
 import { isSensitive, maskValue, seesSensitive } from '../../access/sensitive';
-import { NotFoundError, ValidationError } from '../../lib/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors';
 import { nextDay, zonedToUtc } from '../../lib/time';
 import { findInScope } from '../records/scoped';
 import type { AuditSource } from '../../audit/writer';
@@ -15,7 +15,7 @@ import { rotate } from '../../audit/rotation';
 import { lastVerification, runVerification } from '../../audit/verification';
 import { currentHead } from '../../audit/store';
 import { createAuditRepository, type AuditFilter, type Entry, type Position } from './audit.repository';
-import { HISTORY_TYPES, type AuditQuery, type PresentedEntry } from './audit.schemas';
+import { HISTORY_TYPES, type AuditQuery, type PresentedEntry, type SignIn } from './audit.schemas';
 import { changesText } from './csv';
 import { CSV_BOM, csvRow } from '../../lib/csv';
 
@@ -110,6 +110,23 @@ export function createAuditLogService(core: Core, deps: { settings: { company():
     async history(actor: Actor, type: string, id: string, query: Pick<AuditQuery, 'cursor' | 'limit'>) {
       await requireHistoryAccess(actor, type, id);
       return page(actor, { record_type: type, record_id: id }, query.cursor, query.limit ?? DEFAULT_LIMIT);
+    },
+
+    /**
+     * A user's sign-in history, newest first: sign-ins, failed sign-ins to their account and
+     * sign-outs (when, IP, user agent), archived ones included. Everyone may read their own;
+     * auditors and admins (audit.read) anyone's.
+     */
+    async signIns(actor: Actor, userId: number, query: Pick<AuditQuery, 'cursor' | 'limit'>): Promise<{ user: { id: number; name: string }; data: SignIn[]; next_cursor: string | null }> {
+      if (actor.userId !== userId && !can(actor, 'audit', 'read')) throw new ForbiddenError("only auditors and administrators may read another user's sign-in history");
+      const name = (await repo.userNames([userId])).get(userId);
+      if (name === undefined) throw new NotFoundError('user');
+      const { entries, more } = await repo.page({ sign_ins_of: userId }, decodeCursor(query.cursor), query.limit ?? DEFAULT_LIMIT);
+      return {
+        user: { id: userId, name },
+        data: entries.map((e) => ({ id: Number(e.id), at: e.at, action: e.action as SignIn['action'], ip: e.ip, user_agent: e.user_agent, archived: e.archived })),
+        next_cursor: more ? encodeCursor(entries[entries.length - 1]) : null,
+      };
     },
 
     /** The filtered log as CSV (UTF-8 with a BOM, for Excel), newest first; the export is itself audited. */

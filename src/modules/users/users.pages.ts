@@ -51,7 +51,8 @@ export default async function usersPages(app: FastifyInstance): Promise<void> {
     const query: ListQuery = { q: q.q, cursor: q.cursor, limit: 50, sort: 'name', filter: show === 'all' ? {} : { active: show === 'active' ? 'true' : 'false' } };
     const page = await users.list(req.actor!, query);
     const roleNames = Object.fromEntries((await roles.choices(req.locale)).map((c) => [c.value, c.label]));
-    return reply.page('admin/users', { title: t(req.locale, 'users.title'), roleNames, users: page.data, next: page.next_cursor, q: q.q, show, notice: q.notice });
+    const canReadAudit = app.services.auditLog.canRead(req.actor!);
+    return reply.page('admin/users', { title: t(req.locale, 'users.title'), roleNames, users: page.data, next: page.next_cursor, q: q.q, show, notice: q.notice, canReadAudit });
   });
 
   app.get('/admin/users/new', { config: { permission: 'users.create' } }, async (req, reply) =>
@@ -74,7 +75,7 @@ export default async function usersPages(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: { id: number } }>('/admin/users/:id', { config: { permission: 'users.update' }, schema: { params: idParams } }, async (req, reply) => {
     const user = await users.get(req.actor!, req.params.id);
-    return reply.page('admin/user-form', await formData(reply, { title: user.name, user, values: user }));
+    return reply.page('admin/user-form', await formData(reply, { title: user.name, user, values: user, canReadAudit: app.services.auditLog.canRead(req.actor!) }));
   });
 
   app.post<{ Params: { id: number } }>('/admin/users/:id', { config: { permission: 'users.update' }, schema: { params: idParams, body: formSchema(USER_FIELDS, ['team_ids']) } }, async (req, reply) => {

@@ -60,6 +60,7 @@ import companiesPages from './modules/companies/companies.pages';
 import contactsPages from './modules/contacts/contacts.pages';
 import activitiesPages from './modules/activities/activities.pages';
 import tasksPages from './modules/tasks/tasks.pages';
+import dealsPages from './modules/deals/deals.pages';
 import searchPages from './modules/search/search.pages';
 import notificationsPages from './modules/notifications/notifications.pages';
 import tagsPages from './modules/tags/tags.pages';
@@ -172,6 +173,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(contactsPages);
   await app.register(activitiesPages);
   await app.register(tasksPages);
+  await app.register(dealsPages);
   await app.register(searchPages);
   await app.register(notificationsPages);
   await app.register(tagsPages);

@@ -86,6 +86,8 @@ export default fp(async (app) => {
             contacts: can('contacts.read'),
             activities: can('activities.read'),
             tasks: can('tasks.read'),
+            deals: can('deals.read'),
+            pipelines: can('pipelines.update'),
             search: can('companies.read') || can('contacts.read'),
             users: can('users.read') && can('users.update'),
             teams: can('teams.update'),

@@ -242,6 +242,24 @@ function pipelineRoutes(): Entry[] {
     { route: 'POST /api/v1/lost-reasons', per: 'role', expect: ADMIN, req: (f) => ({ body: { name: f.unique('mx-reason') } }) },
     { route: 'PATCH /api/v1/lost-reasons/:id', per: 'role', expect: ADMIN, req: async (f) => { const id = await f.fresh('lostReasons'); return { params: { id }, body: { active: false, version: 1 } }; } },
     { route: 'DELETE /api/v1/lost-reasons/:id', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('lostReasons') } }) },
+    // pages
+    { route: 'GET /deals/board', per: 'role', expect: DEALS, sees: { expect: { ...SEES_READ, support: 'nnn' }, present: linkIn('deals', 'deals') } },
+    { route: 'GET /deals', per: 'role', expect: DEALS, sees: { expect: { ...SEES_READ, support: 'nnn' }, present: linkIn('deals', 'deals') } },
+    { route: 'GET /deals/new', per: 'role', expect: DEALS },
+    { route: 'POST /deals', per: 'role', expect: DEALS, req: (f) => ({ body: { name: f.unique('mx-deal-page') } }) },
+    { route: 'GET /deals/:id', per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('deals') } }) },
+    { route: 'GET /deals/:id/edit', per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('deals') } }) },
+    { route: 'POST /deals/:id', per: 'case', expect: DEAL, req: async (f) => ({ params: { id: f.rec('deals') }, body: { name: `mxdeal-${f.owner}`, notes: 'matrix page', version: String(await f.version('deals', f.rec('deals'))) } }) },
+    { route: 'POST /deals/:id/move', per: 'case', expect: DEAL, req: async (f) => { const id = await f.fresh('deals'); return { params: { id }, body: { stage_id: String(await f.nextStage(id)), version: '1', back: '/deals/board' } }; } },
+    { route: 'POST /deals/:id/log', per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('deals') }, body: { type: 'call', subject: 'matrix deal call' } }) },
+    { route: 'GET /admin/pipelines', per: 'role', expect: ADMIN },
+    { route: 'POST /admin/pipelines', per: 'role', expect: ADMIN, req: (f) => ({ body: { name_zh: f.unique('mx-pipeline-page') } }) },
+    { route: 'POST /admin/pipelines/:id/stages', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await pipeline(f) }, body: { name_en: 'mx', probability: '30' } }) },
+    {
+      route: 'POST /admin/pipelines/:id/stages/:stageId', per: 'role', expect: ADMIN,
+      req: async (f) => { const id = await pipeline(f); const stageId = await stageOf(f, id); return { params: { id, stageId }, body: { name_en: 'mx', probability: '15', version: String(await f.version('pipeline_stages', stageId)) } }; },
+    },
+    { route: 'POST /admin/lost-reasons', per: 'role', expect: ADMIN, req: (f) => ({ body: { name_en: f.unique('mx-reason-page') } }) },
   ];
 }
 

@@ -1,0 +1,60 @@
+// The deal board's drag and drop: a card dropped on another column is moved through the API
+// (POST /api/v1/deals/:id/move with the session cookie and the CSRF header); the page then reloads
+// so counts and totals come from the database again. "More cards" fetches the column's next page.
+// Without JavaScript every card keeps its plain move form.
+(function () {
+  'use strict';
+  var board = document.querySelector('[data-board]');
+  if (!board || !window.kehu) return;
+  var lost = (board.getAttribute('data-lost-stages') || '').split(',').filter(Boolean);
+  var dragged = null;
+
+  board.addEventListener('dragstart', function (e) {
+    var card = e.target.closest && e.target.closest('[data-deal]');
+    if (!card) return;
+    dragged = card;
+    card.classList.add('dragging');
+    e.dataTransfer.effectAllowed = 'move';
+    e.dataTransfer.setData('text/plain', card.getAttribute('data-deal'));
+  });
+  board.addEventListener('dragend', function () {
+    if (dragged) dragged.classList.remove('dragging');
+    dragged = null;
+  });
+  board.addEventListener('dragover', function (e) {
+    var col = e.target.closest && e.target.closest('[data-stage]');
+    if (!col || !dragged) return;
+    e.preventDefault();
+    col.classList.add('drop-target');
+  });
+  board.addEventListener('dragleave', function (e) {
+    var col = e.target.closest && e.target.closest('[data-stage]');
+    if (col) col.classList.remove('drop-target');
+  });
+  board.addEventListener('drop', function (e) {
+    var col = e.target.closest && e.target.closest('[data-stage]');
+    if (!col || !dragged) return;
+    e.preventDefault();
+    col.classList.remove('drop-target');
+    var card = dragged;
+    var stageId = Number(col.getAttribute('data-stage'));
+    if (card.closest('[data-stage]') === col) return;
+    var body = { stage_id: stageId, version: Number(card.getAttribute('data-version')) };
+    if (lost.indexOf(String(stageId)) >= 0) {
+      // The lost end needs a reason: the one chosen on the card's own form.
+      var reason = card.querySelector('select[name="lost_reason_id"]');
+      if (!reason || !reason.value) {
+        window.alert(board.getAttribute('data-move-failed'));
+        return;
+      }
+      body.lost_reason_id = Number(reason.value);
+    }
+    col.querySelector('.board-cards').appendChild(card);
+    window.kehu.api('/api/v1/deals/' + card.getAttribute('data-deal') + '/move', { method: 'POST', body: body }).then(function () {
+      window.location.reload();
+    }, function (err) {
+      window.alert(board.getAttribute('data-move-failed') + ' ' + err.message);
+      window.location.reload();
+    });
+  });
+})();

@@ -1,0 +1,82 @@
+// The deal pages without JavaScript: the board with its counts and cards, the plain move form
+// (stage rules refused with the missing fields named, then moved), the list, the deal form, the
+// deal page with its progress bar and a timeline of stage changes and activities logged on it,
+// the pipeline settings page; user text is escaped everywhere.
+import t from 'tap';
+import { apiClient, buildTestApp, createUser, setupAdmin } from '../../helper';
+import { browser, decode, hidden } from '../../support/page-client';
+
+t.test('board, move form, list, form, deal page, settings', async (t) => {
+  const { app } = await buildTestApp(t);
+  const { token } = await setupAdmin(app);
+  const api = apiClient(app, token);
+  const page = browser(app, token);
+  const pipeline = (await api.get('/api/v1/pipelines')).body.data[0];
+  const stage = (key: string) => pipeline.stages.find((s: { name_key: string }) => s.name_key === key);
+  const company = (await api.post('/api/v1/companies', { name: '苏州<b>精工</b>' })).body.data;
+
+  // The form creates a deal (amount in yuan → fen).
+  const created = await page.post('/deals', { name: '精工<script>x</script>', company_id: String(company.id), amount: '12,000.50', currency: 'CNY', expected_close_date: '', probability: '', next_step: '', notes: '', pipeline_id: String(pipeline.id) });
+  t.equal(created.status, 303, created.text.slice(0, 300));
+  const id = Number(/\/deals\/(\d+)/.exec(created.location)![1]);
+  const deal = (await api.get(`/api/v1/deals/${id}`)).body.data;
+  t.equal(deal.amount, 1_200_050, 'the amount in minor units');
+  const bad = await page.post('/deals', { name: '', currency: 'CNY' });
+  t.equal(bad.status, 400, 'a form refused re-renders with the error');
+
+  const board = await page.get(`/deals/board?pipeline_id=${pipeline.id}`);
+  t.equal(board.status, 200, board.text.slice(0, 300));
+  t.match(board.text, `data-testid="card-${id}"`, 'the card is on the board');
+  t.notMatch(board.text, '<script>x</script>', 'user text is escaped');
+  t.match(board.text, /board\.js/, 'the drag-and-drop script is served locally');
+  t.match(decode(board.text), '1 个商机', 'the column count');
+
+  // Proposal needs an amount (there is one); negotiation needs a close date too.
+  const refused = await page.post(`/deals/${id}/move`, { stage_id: String(stage('negotiation').id), version: '1', back: `/deals/board?pipeline_id=${pipeline.id}` });
+  t.equal(refused.status, 303);
+  t.match(decodeURIComponent(refused.location), /notice=move_refused/, 'refused, back to the board');
+  const shown = await page.get(refused.location);
+  t.match(decode(shown.text), '预计成交日期', 'the missing field is named in the reader\'s language');
+  const moved = await page.post(`/deals/${id}/move`, { stage_id: String(stage('proposal').id), version: '1', back: `/deals/${id}` });
+  t.equal(moved.status, 303);
+  t.equal(moved.location, `/deals/${id}?notice=moved`);
+  t.equal((await api.get(`/api/v1/deals/${id}`)).body.data.stage_id, stage('proposal').id, 'moved without JavaScript');
+
+  const logged = await page.post(`/deals/${id}/log`, { type: 'call', subject: '电话确认方案' });
+  t.equal(logged.status, 303, logged.text.slice(0, 300));
+  const show = await page.get(`/deals/${id}`);
+  t.equal(show.status, 200);
+  const text = decode(show.text);
+  t.match(text, 'data-testid="stage-progress"');
+  t.match(text, /aria-current="step">方案报价/, 'the progress bar marks the current stage');
+  t.match(text, '线索 → 方案报价', 'the stage change is on the timeline');
+  t.match(text, '电话确认方案', 'the activity logged on the deal is on the timeline');
+  const activity = (await api.get('/api/v1/activities')).body.data[0];
+  t.same(activity.parents.map((p: { type: string }) => p.type).sort(), ['companies', 'deals'], 'logged on the deal and its company');
+
+  const edit = await page.get(`/deals/${id}/edit`);
+  t.equal(edit.status, 200);
+  t.match(decode(edit.text), 'value="12000.50"', 'the amount shown in yuan');
+  const saved = await page.post(`/deals/${id}`, { name: '精工年度订单', company_id: String(company.id), amount: '13000', currency: 'CNY', expected_close_date: '2027-03-31', probability: '70', next_step: '', notes: '', version: hidden(edit.text, 'version') });
+  t.equal(saved.status, 303, saved.text.slice(0, 500));
+  t.equal((await api.get(`/api/v1/deals/${id}`)).body.data.probability, 70);
+
+  const list = await page.get('/deals?status=open');
+  t.equal(list.status, 200);
+  t.match(decode(list.text), '精工年度订单');
+
+  // Settings: admins only.
+  const settings = await page.get('/admin/pipelines');
+  t.equal(settings.status, 200);
+  t.match(decode(settings.text), '方案报价');
+  const rule = await page.post(`/admin/pipelines/${pipeline.id}/stages/${stage('qualification').id}`, { name_zh: '资格确认', name_en: 'Qualifying', probability: '25', expected_days: '10', required_fields: ['next_step'], version: '1' });
+  t.equal(rule.status, 303, rule.text.slice(0, 300));
+  const q = (await api.get(`/api/v1/pipelines/${pipeline.id}`)).body.data.stages.find((s: { id: number }) => s.id === stage('qualification').id);
+  t.same([q.name_en, q.probability, q.expected_days, q.required_fields], ['Qualifying', 25, 10, ['next_step']]);
+  const added = await page.post(`/admin/pipelines/${pipeline.id}/stages`, { name_zh: '试用', probability: '50' });
+  t.equal(added.status, 303);
+  t.equal((await page.post('/admin/pipelines', { name_zh: '', name_en: '' })).status, 400, 'a pipeline needs a name');
+  const rep = await createUser(app, token, 'sales');
+  t.equal((await browser(app, rep.token).get('/admin/pipelines')).status, 403, 'reps do not configure pipelines');
+  t.equal((await browser(app, rep.token).get(`/deals/${id}`)).status, 404, 'nor see others\' deals');
+});

@@ -91,7 +91,7 @@ t.test('an auditor and a sales rep in a real browser', async (t) => {
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const json = res.status === 204 ? null : await res.json();
+    const json: any = res.status === 204 ? null : await res.json();
     if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
     return json.data;
   }

@@ -4,9 +4,9 @@
 // and the end of the chain against the head recorded outside the database (audit-archive/HEAD),
 // which a chain alone cannot check: cutting off its newest entries leaves a valid shorter chain.
 import type { Knex } from 'knex';
-import { commitment, entryHash, GENESIS_HASH } from './chain';
+import { commitment, commitmentOfText, entryHash, GENESIS_HASH } from './chain';
 import { openPiece, readHeadFile, type StoredEntry } from './archive';
-import { ENTRY_COLUMNS, listCheckpoints, withValues } from './store';
+import { ENTRY_COLUMNS, listCheckpoints, tablePage } from './store';
 
 export interface VerifyProblem {
   seq: number;
@@ -36,21 +36,31 @@ function entryProblem(e: StoredEntry, prev: string, expectedSeq: number): string
   const seq = Number(e.seq);
   if (seq !== expectedSeq) return expectedSeq < seq ? `entry with seq ${expectedSeq} is missing` : `unexpected seq ${seq}`;
   if (e.prev_hash !== prev) return 'previous hash does not match: an entry before it was removed or inserted';
-  if (entryHash(prev, { ...e, seq, id: Number(e.id) }) !== e.hash) return 'content does not match its hash: the entry was altered';
+  const fields = { seq, id: Number(e.id), at: e.at, actor_id: e.actor_id, ip: e.ip, user_agent: e.user_agent, request_id: e.request_id, action: e.action, record_type: e.record_type, record_id: e.record_id, changes: e.changes };
+  if (entryHash(prev, fields) !== e.hash) return 'content does not match its hash: the entry was altered';
+  if (!e.values.length) return null;
   const committed: Record<string, [string, string]> = e.changes ? JSON.parse(e.changes) : {};
   for (const v of e.values) {
     const c = committed[v.field];
-    const before = JSON.parse(v.before_value ?? 'null');
-    const after = JSON.parse(v.after_value ?? 'null');
-    if (!c || commitment(v.salt, `${v.field}:before`, before) !== c[0] || commitment(v.salt, `${v.field}:after`, after) !== c[1]) {
+    if (!c || !matches(v.salt, `${v.field}:before`, v.before_value, c[0]) || !matches(v.salt, `${v.field}:after`, v.after_value, c[1])) {
       return `stored value of field "${v.field}" does not match its commitment: it was altered`;
     }
   }
   return null;
 }
 
+/**
+ * Whether a stored value (JSON text) matches its commitment. The writer stores JSON.stringify of
+ * the value, so its text is hashed as it is; only when that differs is the value read and written
+ * out again (the same value in other JSON spelling still matches, as before).
+ */
+function matches(salt: string, field: string, text: string | null, expected: string): boolean {
+  if (commitmentOfText(salt, field, text ?? 'null') === expected) return true;
+  return commitment(salt, field, JSON.parse(text ?? 'null')) === expected;
+}
+
 export async function verifyChain(knex: Knex, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const pageSize = options.pageSize ?? 5000;
+  const pageSize = options.pageSize ?? 10_000;
   const head = options.archiveDir ? readHeadFile(options.archiveDir) : null;
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
@@ -96,12 +106,19 @@ export async function verifyChain(knex: Knex, options: VerifyOptions = {}): Prom
   const stray = await knex('audit_log').whereNotNull('seq').andWhere('seq', '<', expectedSeq).orderBy('seq').first('seq', 'id');
   if (stray) return fail(Number(stray.seq), Number(stray.id), 'an entry with an archived seq is in the table: it was inserted');
 
+  // Page by page in seq order; the next page is asked for before this one is checked, so on
+  // Postgres the database reads while this process hashes.
+  let next = tablePage(knex, expectedSeq, pageSize);
   for (;;) {
-    const rows = await knex('audit_log').whereNotNull('seq').andWhere('seq', '>=', expectedSeq).orderBy('seq').limit(pageSize).select(ENTRY_COLUMNS);
-    if (rows.length === 0) break;
-    for (const e of await withValues(knex, rows)) {
+    const page = await next;
+    if (page.length === 0) break;
+    next = tablePage(knex, Number(page[page.length - 1].seq) + 1, pageSize);
+    for (const e of page) {
       const failed = step(e);
-      if (failed) return failed;
+      if (failed) {
+        await next.catch(() => {});
+        return failed;
+      }
     }
   }
 

@@ -7,8 +7,8 @@ import cron from 'node-cron';
 import type { Core } from '../core';
 import type { AuditSource } from '../audit/writer';
 import { NotFoundError } from '../lib/errors';
-import { ARCHIVE_NAME, createBackup, type BackupResult } from './create';
-import { verifyArchive } from './verify';
+import { ARCHIVE_NAME, type BackupResult } from './create';
+import { backupOnWorker } from './worker';
 
 export type BackupKind = 'scheduled' | 'manual' | 'pre-migration' | 'safety';
 
@@ -100,8 +100,7 @@ export function createBackupsService(core: Core) {
       const startedAt = core.clock.now().toISOString();
       const base = { dir: dir(), kind, started_at: startedAt, created_by: source.userId };
       try {
-        const result = await createBackup({ db: core.db, dataDir: core.config.dataDir, dir: dir(), now: () => core.clock.now(), configFile: process.env.KEHU_CONFIG ? path.resolve(process.env.KEHU_CONFIG) : undefined });
-        const check = await verifyArchive(result.path);
+        const { result, check } = await backupOnWorker({ config: core.config, dir: dir(), createdAt: startedAt, configFile: process.env.KEHU_CONFIG ? path.resolve(process.env.KEHU_CONFIG) : undefined });
         const rows = Object.values(result.manifest.tables).reduce((s, t) => s + t.rows, 0);
         const problems = [...result.manifest.warnings, ...check.problems];
         const id = await knex.transaction(async (trx) => {

@@ -18,10 +18,22 @@ export function isoPlus(clock: Clock, ms: number): string {
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
+/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than using one. */
+const ZONE_FORMATS = new Map<string, Intl.DateTimeFormat>();
+
+function zoneFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = ZONE_FORMATS.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    ZONE_FORMATS.set(timeZone, format);
+  }
+  return format;
+}
+
 /** How far `timeZone`'s wall clock is ahead of UTC at `at`, in ms (+08:00 -> 28 800 000). */
 export function zoneOffset(at: Date, timeZone: string): number {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+    zoneFormat(timeZone)
       .formatToParts(at)
       .map((p) => [p.type, p.value]),
   );

@@ -9,6 +9,7 @@
 //        [--connections 50] [--baseline 20] [--work DIR] [--pg postgres://postgres@127.0.0.1:5432/test]
 // DIR holds generate-result.json (and kehu.db for SQLite; give --database-url for a Postgres set).
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -39,6 +40,20 @@ const cfg = (dir: string, url: string) => loadConfig({ env: {}, overrides: { dat
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const figures = (r: DriveResult) => `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(0)} / p95 ${r.p95.toFixed(0)} / p99 ${r.p99.toFixed(0)} ms, ${r.requests} requests, errors ${r.errors} / non-2xx ${r.non2xx}`;
 
+/** POST {} with no time limit (fetch gives up on headers after 300 s; a backup under load may take longer). */
+function postJson(url: string, authorization: string): Promise<{ status: number; body: { data?: { file: string; size: number; verified: boolean } } }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { authorization, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end('{}');
+  });
+}
+
 /** Readers without a backup, then readers in 5-second slices for as long as one backup is being written. */
 async function backupWhileServing(): Promise<string> {
   const data = JSON.parse(fs.readFileSync(path.join(dataDir, 'generate-result.json'), 'utf8')) as GenerateResult;
@@ -58,9 +73,9 @@ async function backupWhileServing(): Promise<string> {
 
     const t0 = performance.now();
     let done = false;
-    const backup = fetch(`${kehu.url}/api/v1/backups`, { method: 'POST', headers: { authorization: admin.headers.authorization, 'content-type': 'application/json' }, body: '{}' })
-      .then(async (res) => ({ status: res.status, body: (await res.json()) as { data?: { file: string; size: number; verified: boolean } } }))
-      .finally(() => { done = true; });
+    const backup = postJson(`${kehu.url}/api/v1/backups`, admin.headers.authorization).finally(() => {
+      done = true;
+    });
     const slices: DriveResult[] = [];
     while (!done) slices.push(await load(5));
     const res = await backup;

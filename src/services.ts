@@ -11,6 +11,8 @@ import { createSetupService } from './modules/setup';
 import { createCompaniesService } from './modules/companies';
 import { createPipelinesService } from './modules/pipelines';
 import { createDealsService } from './modules/deals';
+import { createLeadsService } from './modules/leads';
+import { createWebLeadsService } from './modules/leads/web-leads.service';
 import { createContactsService } from './modules/contacts';
 import { createTasksService } from './modules/tasks';
 import { createActivitiesService } from './modules/activities';
@@ -48,6 +50,8 @@ export function createServices(core: Core, options: { license?: LicenseServiceOp
   const deals = createDealsService(core, { pipelines, companies, settings });
   const tasks = createTasksService(core);
   const activities = createActivitiesService(core, { tasks });
+  const leads = createLeadsService(core, { companies, contacts, deals, notifications, tasks, settings });
+  const webLeads = createWebLeadsService(core, { leads });
   const timeline = createTimelineService(core);
   const search = createSearchService(core);
   const tags = createTagsService(core);
@@ -63,6 +67,6 @@ export function createServices(core: Core, options: { license?: LicenseServiceOp
     companies: createRecordExport(core, companies, { columns: COMPANY_COLUMNS }),
     contacts: createRecordExport(core, contacts, { columns: CONTACT_COLUMNS, references: { company_id: companies } }),
   };
-  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, pipelines, deals, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, why, handover, exports, auditLog, license, backups };
+  return { roles, teams, sessions, settings, users, auth, setup, companies, contacts, pipelines, deals, leads, webLeads, tasks, activities, timeline, notifications, search, tags, attachments, savedViews, myDay, shares, why, handover, exports, auditLog, license, backups };
 }
 export type Services = ReturnType<typeof createServices>;

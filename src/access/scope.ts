@@ -116,8 +116,8 @@ function orShared(w: Knex.QueryBuilder, reach: ShareReach, table: string): void 
  * readable. Changing a child still takes the child type's own scope.
  */
 export const CHILD_PARENTS: Partial<Record<Resource, Resource[]>> = {
-  activities: ['companies', 'contacts', 'deals'],
-  tasks: ['companies', 'contacts', 'deals'],
+  activities: ['companies', 'contacts', 'deals', 'leads'],
+  tasks: ['companies', 'contacts', 'deals', 'leads'],
 };
 
 /** Readable rows of `parent` as a subquery of ids. */

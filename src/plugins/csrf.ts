@@ -21,6 +21,8 @@ export function csrfUserInfo(req: FastifyRequest): string {
 
 export function needsCsrf(req: FastifyRequest): boolean {
   if (SAFE.has(req.method) || req.authVia === 'bearer') return false;
+  // A form other websites post to by design (web-to-lead): public, it acts on no one's session.
+  if (req.routeOptions.config?.crossSite) return false;
   return req.authVia === 'cookie' || isFormBody(req);
 }
 

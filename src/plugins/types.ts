@@ -11,6 +11,8 @@ export interface RouteAccess {
   /** The permission a route needs; every route declares this or `public: true`. */
   permission?: Permission;
   public?: boolean;
+  /** A public form other websites post to (web-to-lead): no CSRF token, no session used. */
+  crossSite?: boolean;
 }
 
 declare module 'fastify' {

@@ -87,6 +87,7 @@ export default fp(async (app) => {
             activities: can('activities.read'),
             tasks: can('tasks.read'),
             deals: can('deals.read'),
+            leads: can('leads.read'),
             pipelines: can('pipelines.update'),
             search: can('companies.read') || can('contacts.read'),
             users: can('users.read') && can('users.update'),

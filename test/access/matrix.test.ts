@@ -121,8 +121,9 @@ t.test(`access matrix on ${testDialect}`, async (t) => {
     const task = await app.services.tasks.create(admin, { title: `mxtask-${owner}`, due_at: dueAt, company_id: company.id, owner_id });
     const view = await app.services.savedViews.create({ userId: owner_id } as Actor, { record_type: 'companies', name: `mx-view-${owner}`, query: 'sort=name' });
     const deal = await app.services.deals.create(admin, { name: `mxdeal-${owner}`, company_id: company.id, owner_id });
+    const lead = await app.services.leads.create(admin, { name: `mxlead-${owner}`, owner_id });
     shared[owner] = {
-      companies: company.id, idle: idle.id, contacts: contact.id, deals: deal.id, activities: Number(activity.id), tasks: Number(task.id),
+      companies: company.id, idle: idle.id, contacts: contact.id, deals: deal.id, leads: lead.id, activities: Number(activity.id), tasks: Number(task.id),
       attachments: await attach(owner_id, 'companies', company.id), activityAttachments: await attach(owner_id, 'activities', Number(activity.id)),
       savedViews: view.id, users: owner_id, teams: 0,
     };
@@ -159,6 +160,13 @@ t.test(`access matrix on ${testDialect}`, async (t) => {
           case 'companies': id = (await app.services.companies.create(admin, { name, owner_id, allow_duplicate: true })).id; break;
           case 'contacts': id = (await app.services.contacts.create(admin, { name, owner_id, allow_duplicate: true })).id; break;
           case 'deals': id = (await app.services.deals.create(admin, { name, owner_id })).id; break;
+          case 'leads': id = (await app.services.leads.create(admin, { name, company_name: name, owner_id })).id; break;
+          case 'routingRules': return (await app.services.leads.createRoutingRule(admin, { name, conditions: [{ field: 'source', op: 'eq', value: 'import' }], action: 'least_loaded' })).id;
+          case 'scoringRules': return (await app.services.leads.createScoringRule(admin, { kind: 'field', label: name, field: 'region', op: 'eq', value: name, points: 1 })).id;
+          case 'submissions': {
+            const [row] = await knex('lead_submissions').insert({ received_at: app.core.clock.now().toISOString(), source_address: '10.9.9.9', payload: JSON.stringify({ name, email: `${name}@matrix.example` }), status: 'quarantined', reason: 'address_limit' }).returning('id');
+            return Number(row.id ?? row);
+          }
           case 'pipelines': return (await app.services.pipelines.create(admin, { name })).id;
           case 'lostReasons': return (await app.services.pipelines.createLostReason(admin, { name })).id;
           case 'activities':

@@ -27,7 +27,7 @@ export type Owner = Role | 'teammate' | 'other';
 export type Outcome = 'ok' | '403' | '404' | 'refused';
 export type Expect = Record<Role, string>;
 
-export type RecType = 'companies' | 'contacts' | 'deals' | 'activities' | 'tasks' | 'attachments' | 'activityAttachments' | 'savedViews' | 'users' | 'teams' | 'idle';
+export type RecType = 'companies' | 'contacts' | 'deals' | 'leads' | 'activities' | 'tasks' | 'attachments' | 'activityAttachments' | 'savedViews' | 'users' | 'teams' | 'idle';
 
 export interface Fixture {
   role: Role;
@@ -38,7 +38,7 @@ export interface Fixture {
   /** A record made at the start, owned by `owner` (default: the case's owner). */
   rec(type: RecType, owner?: Owner): number;
   /** A new record just for this call (it may be deleted, merged ...). */
-  fresh(type: 'companies' | 'contacts' | 'deals' | 'activities' | 'tasks' | 'attachments' | 'savedViews' | 'users' | 'teams' | 'tags' | 'roles' | 'pipelines' | 'lostReasons', options?: { owner?: Owner; deleted?: boolean }): Promise<number>;
+  fresh(type: 'companies' | 'contacts' | 'deals' | 'leads' | 'activities' | 'tasks' | 'attachments' | 'savedViews' | 'users' | 'teams' | 'tags' | 'roles' | 'pipelines' | 'lostReasons' | 'submissions' | 'routingRules' | 'scoringRules', options?: { owner?: Owner; deleted?: boolean }): Promise<number>;
   version(table: string, id: number): Promise<number>;
   tag: number;
   unique(prefix: string): string;
@@ -263,6 +263,52 @@ function pipelineRoutes(): Entry[] {
   ];
 }
 
+/** Leads: the same rule as deals (support and auditors none); the public form for anyone. */
+function leadRoutes(): Entry[] {
+  const api = '/api/v1/leads';
+  return [
+    { route: `GET ${api}`, per: 'role', expect: DEALS, req: () => ({ query: listQuery }), sees: { expect: { ...SEES_READ, support: 'nnn' }, present: inList('leads') } },
+    { route: `GET ${api}/groups`, per: 'role', expect: DEALS },
+    { route: `GET ${api}/:id`, per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('leads') } }) },
+    { route: `POST ${api}`, per: 'role', expect: DEALS, req: (f) => ({ body: { name: f.unique('mx-lead') } }) },
+    { route: `PATCH ${api}/:id`, per: 'case', expect: DEAL, req: async (f) => ({ params: { id: f.rec('leads') }, body: { message: 'matrix', version: await f.version('leads', f.rec('leads')) } }) },
+    { route: `DELETE ${api}/:id`, per: 'case', expect: DEAL, req: async (f) => ({ params: { id: await f.fresh('leads') } }) },
+    { route: `POST ${api}/:id/restore`, per: 'case', expect: DEAL, req: async (f) => ({ params: { id: await f.fresh('leads', { deleted: true }) }, body: {} }) },
+    { route: `POST ${api}/:id/convert`, per: 'case', expect: DEAL, req: async (f) => ({ params: { id: await f.fresh('leads') }, body: { allow_duplicate: true } }) },
+    { route: `POST ${api}/:id/merge`, per: 'case', expect: DEAL, req: async (f) => ({ params: { id: await f.fresh('leads') }, body: { merge_id: await f.fresh('leads', { owner: f.role }) } }) },
+    { route: `POST ${api}/:id/rescore`, per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('leads') }, body: {} }) },
+    { route: `GET ${api}/:id/timeline`, per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('leads') } }) },
+    { route: 'GET /api/v1/lead-routing-rules', per: 'role', expect: ADMIN },
+    { route: 'POST /api/v1/lead-routing-rules', per: 'role', expect: ADMIN, req: (f) => ({ body: { name: f.unique('mx-rule'), conditions: [{ field: 'source', op: 'eq', value: 'campaign' }], action: 'least_loaded' } }) },
+    { route: 'DELETE /api/v1/lead-routing-rules/:id', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('routingRules') } }) },
+    { route: 'GET /api/v1/lead-scoring-rules', per: 'role', expect: ADMIN },
+    { route: 'POST /api/v1/lead-scoring-rules', per: 'role', expect: ADMIN, req: (f) => ({ body: { kind: 'field', label: f.unique('mx-score'), field: 'region', op: 'eq', value: 'mx', points: 1 } }) },
+    { route: 'DELETE /api/v1/lead-scoring-rules/:id', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('scoringRules') } }) },
+    { route: 'GET /api/v1/lead-settings', per: 'role', expect: ADMIN },
+    { route: 'PATCH /api/v1/lead-settings', per: 'role', expect: ADMIN, req: () => ({ body: { per_address_per_hour: 1000 } }) },
+    { route: 'GET /api/v1/lead-submissions', per: 'role', expect: ADMIN },
+    { route: 'POST /api/v1/lead-submissions/:id/release', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('submissions') }, body: {} }) },
+    { route: 'POST /api/v1/lead-submissions/:id/discard', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('submissions') }, body: {} }) },
+    // pages
+    { route: 'GET /leads', per: 'role', expect: DEALS, req: () => ({ query: { sort: 'created_at' } }), sees: { expect: { ...SEES_READ, support: 'nnn' }, present: linkIn('leads', 'leads') } },
+    { route: 'GET /leads/new', per: 'role', expect: DEALS },
+    { route: 'POST /leads', per: 'role', expect: DEALS, req: (f) => ({ body: { name: f.unique('mx-lead-page'), source: 'phone_in' } }) },
+    { route: 'GET /leads/:id', per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('leads') } }) },
+    { route: 'POST /leads/:id/status', per: 'case', expect: DEAL, req: async (f) => ({ params: { id: f.rec('leads') }, body: { status: 'contacted', version: String(await f.version('leads', f.rec('leads'))) } }) },
+    { route: 'POST /leads/:id/convert', per: 'case', expect: DEAL, req: async (f) => ({ params: { id: await f.fresh('leads') }, body: { allow_duplicate: 'yes' } }) },
+    { route: 'POST /leads/:id/log', per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('leads') }, body: { type: 'call', subject: 'matrix lead call' } }) },
+    { route: 'GET /admin/leads', per: 'role', expect: ADMIN },
+    { route: 'POST /admin/leads/settings', per: 'role', expect: ADMIN, req: () => ({ body: { per_address_per_hour: '1000', global_per_minute: '100000', over_limit: 'quarantine' } }) },
+    { route: 'POST /admin/leads/routing-rules', per: 'role', expect: ADMIN, req: (f) => ({ body: { name: f.unique('mx-rule-page'), field: 'source', op: 'eq', value: 'campaign', action: 'least_loaded' } }) },
+    { route: 'POST /admin/leads/routing-rules/:id/delete', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('routingRules') }, body: {} }) },
+    { route: 'POST /admin/leads/scoring-rules', per: 'role', expect: ADMIN, req: (f) => ({ body: { kind: 'field', label: f.unique('mx-score-page'), field: 'region', op: 'eq', value: 'mx', points: '1' } }) },
+    { route: 'POST /admin/leads/submissions/:id/release', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('submissions') }, body: {} }) },
+    { route: 'POST /admin/leads/submissions/:id/discard', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('submissions') }, body: {} }) },
+    // The public form: anyone, signed in or not (the matrix's 401 check skips public routes).
+    { route: 'POST /forms/lead', per: 'role', expect: ALL, req: (f) => ({ body: { name: f.unique('mx-web'), email: `${f.unique('web')}@matrix.example`, format: 'json' } }) },
+  ];
+}
+
 function childRoutes(type: 'activities' | 'tasks'): Entry[] {
   const api = `/api/v1/${type}`;
   const create = (f: Fixture) => (type === 'activities' ? { type: 'call', subject: f.unique('mx-activity'), company_id: f.rec('companies', f.role) } : { title: f.unique('mx-task'), company_id: f.rec('companies', f.role) });
@@ -345,6 +391,7 @@ export const MATRIX: Entry[] = [
   ...childRoutes('activities'),
   ...childRoutes('tasks'),
   ...pipelineRoutes(),
+  ...leadRoutes(),
   { route: 'POST /tasks/:id/done', per: 'case', expect: UPDATE, linked: LINKED_CHANGE, req: (f) => ({ params: { id: f.rec('tasks') }, body: { done: '0', back: '/tasks' } }) },
 
   // ---- files ----

@@ -16,6 +16,7 @@ import { ACTIVITY_LABELS } from '../../src/modules/activities/activities.pages';
 import { TASK_LABELS } from '../../src/modules/tasks/tasks.pages';
 import { DEAL_LABELS, DEAL_STATUSES } from '../../src/modules/deals/deals.schemas';
 import { LOST_REASON_KEYS, PIPELINE_KEYS, STAGE_KEYS } from '../../src/modules/pipelines/pipelines.schemas';
+import { CONDITION_OPS, LEAD_SOURCES, LEAD_STATUSES, ROUTABLE_FIELDS, ROUTING_ACTIONS } from '../../src/modules/leads/leads.schemas';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -133,6 +134,12 @@ const VALUE_SETS: Record<string, string[]> = {
   'deals.lost_reasons.': [...LOST_REASON_KEYS],
   'deals.fields.': DEAL_LABELS,
   'deals.statuses.': [...DEAL_STATUSES],
+  'leads.statuses.': [...LEAD_STATUSES],
+  'leads.sources.': [...LEAD_SOURCES],
+  'leads.fields.': [...ROUTABLE_FIELDS],
+  'leads.actions.': [...ROUTING_ACTIONS],
+  'leads.ops.': [...CONDITION_OPS],
+  'leads.over_limit_': ['quarantine', 'refuse'],
 };
 
 /** Every notice value a page route accepts: `notice: { ..., enum: [...] }` in src/**\/*.pages.ts. */

@@ -53,7 +53,7 @@ export function createActivitiesService(core: Core, deps: { tasks: TasksService 
     async create(actor: Actor, input: ActivityInput) {
       requirePermission(actor, 'activities', 'create');
       validate(activityCreateSchema, input);
-      if (!input.company_id && !input.contact_ids?.length && !input.deal_id) throw ValidationError.field('company_id', 'required', 'an activity is about a company, a contact or a deal');
+      if (!input.company_id && !input.contact_ids?.length && !input.deal_id && !input.lead_id) throw ValidationError.field('company_id', 'required', 'an activity is about a company, a contact, a deal or a lead');
       if (input.next_step_at && !input.next_step && !input.subject) throw ValidationError.field('next_step', 'required', 'say what the next step is');
       const id = await knex.transaction(async (trx) => {
         const owner = await resolveOwner(trx, actor, 'activities', input.owner_id ?? null);
@@ -78,6 +78,7 @@ export function createActivitiesService(core: Core, deps: { tasks: TasksService 
             company_id: parents.find((p) => p.type === 'companies')?.id ?? null,
             contact_ids: parents.filter((p) => p.type === 'contacts').map((p) => p.id),
             deal_id: parents.find((p) => p.type === 'deals')?.id ?? null,
+            lead_id: parents.find((p) => p.type === 'leads')?.id ?? null,
           });
         }
         return activityId;
@@ -99,7 +100,7 @@ export function createActivitiesService(core: Core, deps: { tasks: TasksService 
         if (patch.owner_id !== undefined && patch.owner_id !== before.owner_id) Object.assign(changes, await resolveOwner(trx, actor, 'activities', patch.owner_id, before.owner_id));
         await updateAtVersion(trx, 'activities', id, before.version, changes);
         const at = (changes.occurred_at as string) ?? (before.occurred_at as string);
-        if (patch.company_id !== undefined || patch.contact_ids !== undefined || patch.deal_id !== undefined) {
+        if (patch.company_id !== undefined || patch.contact_ids !== undefined || patch.deal_id !== undefined || patch.lead_id !== undefined) {
           const parents = await resolveParents(trx, actor, patch);
           await setParents(trx, { type: 'activities', id }, parents, at);
           await touchLastContact(trx, parents, at);

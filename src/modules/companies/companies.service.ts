@@ -37,6 +37,7 @@ export function createCompaniesService(core: Core) {
     async detachChildren(db, id) {
       await db('contacts').where({ company_id: id }).update({ company_id: null });
       await db('deals').where({ company_id: id }).update({ company_id: null });
+      await db('leads').where({ converted_company_id: id }).update({ converted_company_id: null });
     },
   });
 }

@@ -59,6 +59,7 @@ export function createContactsService(core: Core) {
     },
     async detachChildren(db, id) {
       await db('deal_contacts').where({ contact_id: id }).delete();
+      await db('leads').where({ converted_contact_id: id }).update({ converted_contact_id: null });
     },
   });
 }

@@ -110,6 +110,7 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
           if (missing) throw ValidationError.field('contact_ids', 'exists', `${missing} is not a contact you can see`);
         }
         await db('deal_contacts').where({ deal_id: id }).delete();
+      await db('leads').where({ converted_deal_id: id }).update({ converted_deal_id: null });
         if (ids.length) await db('deal_contacts').insert(ids.map((contact_id, i) => ({ deal_id: id, contact_id, position: i + 1 })));
       },
       async read(db, ids) {
@@ -148,6 +149,7 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
     async detachChildren(db, id) {
       await db('deal_stage_history').where({ deal_id: id }).delete();
       await db('deal_contacts').where({ deal_id: id }).delete();
+      await db('leads').where({ converted_deal_id: id }).update({ converted_deal_id: null });
     },
   });
 
@@ -214,6 +216,12 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
       const pipelineId = input.pipeline_id ?? (await deps.pipelines.defaultId());
       const currency = input.currency ?? (await deps.settings.company()).currency ?? 'CNY';
       return records.create(actor, { ...input, pipeline_id: pipelineId, currency });
+    },
+
+    /** Creates a deal inside a caller's transaction (a lead's conversion); pipeline and currency given. */
+    async createWithin(trx: Knex.Transaction, actor: Actor, input: Record<string, unknown> & { pipeline_id: number; currency: string }): Promise<RecordRow> {
+      requirePermission(actor, 'deals', 'create');
+      return records.create(actor, input, trx);
     },
 
     /**

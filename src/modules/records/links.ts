@@ -1,13 +1,13 @@
 // The one link shape between records (record_links): a child (activity, task, attachment) belongs
-// to one or more parents (company, contact, deal; later ticket). `at` places the child on each
+// to one or more parents (company, contact, deal, lead; later ticket). `at` places the child on each
 // parent's timeline.
 import type { Knex } from 'knex';
 
-export type ParentType = 'companies' | 'contacts' | 'deals';
+export type ParentType = 'companies' | 'contacts' | 'deals' | 'leads';
 /** Attachments also hang off activities. */
 export type LinkParentType = ParentType | 'activities';
 export type ChildType = 'activities' | 'tasks' | 'attachments';
-export const PARENT_TYPES: readonly ParentType[] = ['companies', 'contacts', 'deals'];
+export const PARENT_TYPES: readonly ParentType[] = ['companies', 'contacts', 'deals', 'leads'];
 
 export interface Ref<T extends string = string> {
   type: T;

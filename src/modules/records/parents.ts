@@ -10,6 +10,8 @@ export interface ParentInput {
   contact_ids?: number[];
   /** A deal: the child lands on the deal's timeline (and its company's). */
   deal_id?: number | null;
+  /** A lead: activities logged on it count for its score. */
+  lead_id?: number | null;
 }
 
 export async function resolveParents(db: Knex, actor: Actor, input: ParentInput): Promise<Array<Ref<ParentType>>> {
@@ -23,6 +25,10 @@ export async function resolveParents(db: Knex, actor: Actor, input: ParentInput)
     if (!deal) throw ValidationError.field('deal_id', 'exists', 'is not a deal you can see');
     parents.push({ type: 'deals', id: input.deal_id });
     if (deal.company_id && !parents.some((p) => p.type === 'companies' && p.id === deal.company_id)) parents.push({ type: 'companies', id: deal.company_id });
+  }
+  if (input.lead_id) {
+    if (!(await visibleIds(db, actor, 'leads').where('leads.id', input.lead_id).first())) throw ValidationError.field('lead_id', 'exists', 'is not a lead you can see');
+    parents.push({ type: 'leads', id: input.lead_id });
   }
   const contactIds = [...new Set(input.contact_ids ?? [])];
   if (contactIds.length) {
@@ -46,4 +52,5 @@ export const parentSchemaProperties = {
   company_id: { type: ['integer', 'null'], minimum: 1, description: 'The company this is about.' },
   contact_ids: { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 20, uniqueItems: true, description: 'The people this is with or about.' },
   deal_id: { type: ['integer', 'null'], minimum: 1, description: 'The deal this is about (it also lands on the deal\'s company).' },
+  lead_id: { type: ['integer', 'null'], minimum: 1, description: 'The lead this is about (it counts for the lead\'s score).' },
 } as const;

@@ -241,12 +241,13 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
       return present(actor, await load(knex, actor, id));
     },
 
-    async create(actor: Actor, input: Record<string, unknown>): Promise<RecordRow> {
+    /** `within`: a caller's transaction to join (a lead's conversion creates several records in one). */
+    async create(actor: Actor, input: Record<string, unknown>, within?: Knex.Transaction): Promise<RecordRow> {
       requirePermission(actor, type, 'create');
       validate(cfg.createSchema, input);
       const { tag_ids, owner_id, allow_duplicate, ...fields } = input as Record<string, unknown> & { tag_ids?: number[]; owner_id?: number; allow_duplicate?: boolean };
       const extra = takeExtra(fields);
-      return knex.transaction(async (trx) => {
+      return (within ?? knex).transaction(async (trx) => {
         const owner = await resolveOwner(trx, actor, type, owner_id ?? null);
         const stored = { ...fields, ...cfg.derive(fields) };
         await cfg.check?.(trx, actor, stored);

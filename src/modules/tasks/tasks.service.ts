@@ -86,7 +86,7 @@ export function createTasksService(core: Core) {
         if (patch.done !== undefined) Object.assign(changes, patch.done ? { done_at: before.done_at ?? now, done_by: before.done_by ?? actor.userId } : { done_at: null, done_by: null });
         if (patch.owner_id !== undefined && patch.owner_id !== before.owner_id) Object.assign(changes, await resolveOwner(trx, actor, 'tasks', patch.owner_id, before.owner_id));
         await updateAtVersion(trx, 'tasks', id, before.version, changes);
-        if (patch.company_id !== undefined || patch.contact_ids !== undefined || patch.deal_id !== undefined) {
+        if (patch.company_id !== undefined || patch.contact_ids !== undefined || patch.deal_id !== undefined || patch.lead_id !== undefined) {
           await setParents(trx, { type: 'tasks', id }, await resolveParents(trx, actor, patch), (changes.due_at as string) ?? (before.due_at as string) ?? (before.created_at as string));
         }
         const after = (await reader.decorate(trx, [await trx('tasks').where({ id }).first(TASK_COLUMNS)]))[0];

@@ -1,0 +1,1 @@
+export { createLeadsService, matches, type LeadsService, type RoutingRule, type ScoringRule, type LeadSettings } from './leads.service';

@@ -9,6 +9,44 @@
   var lost = (board.getAttribute('data-lost-stages') || '').split(',').filter(Boolean);
   var dragged = null;
 
+  // "More cards": the column's next page from the API, appended in place (without JavaScript the
+  // link opens the list filtered to the stage). Appended cards link to the deal; moving them is
+  // done from the deal page or after a reload.
+  board.addEventListener('click', function (e) {
+    var link = e.target.closest && e.target.closest('[data-more-cursor]');
+    if (!link) return;
+    e.preventDefault();
+    var col = link.closest('[data-stage]');
+    var filters = board.getAttribute('data-filters');
+    var url = '/api/v1/pipelines/' + board.getAttribute('data-pipeline') + '/board/' + col.getAttribute('data-stage') + '?limit=20&cursor=' + encodeURIComponent(link.getAttribute('data-more-cursor')) + (filters ? '&' + filters : '');
+    window.kehu.api(url).then(function (page) {
+      var list = col.querySelector('.board-cards');
+      page.data.forEach(function (card) {
+        var li = document.createElement('li');
+        li.className = 'deal-card' + (card.stale ? ' stale' : '');
+        li.setAttribute('data-deal', String(card.id));
+        li.setAttribute('data-version', String(card.version));
+        li.setAttribute('draggable', 'true');
+        var a = document.createElement('a');
+        a.href = '/deals/' + card.id;
+        a.className = 'deal-name';
+        a.textContent = card.name;
+        li.appendChild(a);
+        if (card.company_name) {
+          var span = document.createElement('span');
+          span.className = 'muted small';
+          span.textContent = card.company_name;
+          li.appendChild(span);
+        }
+        list.appendChild(li);
+      });
+      if (page.next_cursor) link.setAttribute('data-more-cursor', page.next_cursor);
+      else link.parentNode.removeChild(link);
+    }, function () {
+      window.location.href = link.href;
+    });
+  });
+
   board.addEventListener('dragstart', function (e) {
     var card = e.target.closest && e.target.closest('[data-deal]');
     if (!card) return;

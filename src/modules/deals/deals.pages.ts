@@ -121,6 +121,8 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
       lostReasons: options.lostReasons,
       lostStageIds: pipeline.stages.filter((s) => s.kind === 'lost').map((s) => s.id).join(','),
       back,
+      // The same filters in the API's shape, for board.js's "more cards".
+      apiFilters: toQuerystring({ 'filter[owner_id]': q.owner_id, 'filter[team_id]': q.team_id, 'filter[expected_close_date][gte]': q.close_from, 'filter[expected_close_date][lte]': q.close_to }),
       canMove,
       canCreate: can(actor, 'deals', 'create'),
       notice: q.notice,

@@ -7,7 +7,7 @@ import { dataOf, emptyBody, idParams, listOf, responses } from '../../lib/api-sc
 import { t } from '../../lib/i18n';
 import { listQuerySchema, type ListQuery } from '../../lib/listing';
 import { versionFrom } from '../../plugins/versioning';
-import { convertSchema, leadCreateSchema, leadSchema, leadSettingsSchema, leadsListSpec, leadUpdateSchema, mergeSchema, routingRuleSchema, scoringRuleSchema, webLeadSchema } from './leads.schemas';
+import { convertSchema, leadCreateSchema, leadSchema, leadSettingsSchema, leadsListSpec, leadUpdateSchema, mergeSchema, routingRuleSchema, routingRuleUpdateSchema, scoringRuleSchema, webLeadSchema } from './leads.schemas';
 import type { WebLeadInput } from './web-leads.service';
 
 const tags = ['leads'];
@@ -88,6 +88,10 @@ export default async function leadsApi(app: FastifyInstance): Promise<void> {
     config: { permission: 'pipelines.update' },
     schema: { tags, summary: 'Add a routing rule: conditions on lead fields → a user, round-robin in a team, or the least-loaded rep', body: routingRuleSchema, response: responses({ 201: dataOf(anyObject) }) },
   }, async (req, reply) => reply.code(201).send({ data: await leads.createRoutingRule(req.actor!, req.body as Record<string, unknown>) }));
+  app.patch<IdReq>('/lead-routing-rules/:id', {
+    config: { permission: 'pipelines.update' },
+    schema: { tags, summary: 'Change a routing rule: its order (position), on/off, conditions, action; send the version', params: idParams, body: { ...routingRuleUpdateSchema, required: [], minProperties: 1 }, response: responses({ 200: dataOf(anyObject) }) },
+  }, async (req) => ({ data: await leads.updateRoutingRule(req.actor!, req.params.id, versionFrom(req)) }));
   app.delete<IdReq>('/lead-routing-rules/:id', { config: { permission: 'pipelines.update' }, schema: { tags, summary: 'Delete a routing rule', params: idParams, response: responses({ 204: { type: 'null' } }) } }, async (req, reply) => {
     await leads.removeRoutingRule(req.actor!, req.params.id);
     return reply.code(204).send();

@@ -87,6 +87,8 @@ export default async function leadsPages(app: FastifyInstance): Promise<void> {
     const items = await timeline.timeline(actor, 'leads', id, { limit: 50 });
     const types = activityTypeChoices(req.locale);
     const company = lead.converted_company_id ? await lookups.recordName({ type: 'companies', id: lead.converted_company_id as number }) : null;
+    // Other open inquiries from the same company (by the normalised name): merge candidates.
+    const sameCompany = await leads.sameCompany(actor, id);
     await reply.code(code).page('leads/show', {
       title: String(lead.name),
       record: lead,
@@ -97,6 +99,7 @@ export default async function leadsPages(app: FastifyInstance): Promise<void> {
       statusOptions: selectOptions(LEAD_STATUSES.filter((s) => s !== 'qualified').map((s) => ({ value: s, label: t(req.locale, `leads.statuses.${s}`) })), String(lead.status)),
       companyOptions: can(actor, 'companies', 'read') ? await lookups.companyChoices() : [],
       convertedCompany: company,
+      sameCompany,
       timeline: items.data.map((i) => ({ ...i, [i.kind]: true, typeLabel: i.kind === 'activities' ? labelOf(types, i.record.type) : null })),
       activityTypes: types,
       quick: { values: { type: 'call' }, errors: {} },
@@ -107,7 +110,7 @@ export default async function leadsPages(app: FastifyInstance): Promise<void> {
 
   app.get<IdReq>('/leads/:id', {
     config: { permission: 'leads.read' },
-    schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { notice: { type: 'string', enum: ['created', 'saved', 'logged', 'converted'] } } } },
+    schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { notice: { type: 'string', enum: ['created', 'saved', 'logged', 'converted', 'merged'] } } } },
   }, async (req, reply) => renderShow(req, reply, req.params.id, { notice: (req.query as { notice?: string }).notice }));
 
   app.post<IdReq>('/leads/:id/status', { config: { permission: 'leads.update' }, schema: { params: idParams, body: formSchema(['status', 'disqualified_reason', 'version']) } }, async (req, reply) => {
@@ -138,6 +141,17 @@ export default async function leadsPages(app: FastifyInstance): Promise<void> {
       return renderShow(req, reply, req.params.id, { formError: message, duplicates: duplicates.filter((d) => d.visible) }, err instanceof ValidationError ? 400 : 409);
     }
     return reply.redirect(`/leads/${req.params.id}?notice=converted`, 303);
+  });
+
+  app.post<IdReq>('/leads/:id/merge', { config: { permission: 'leads.update' }, schema: { params: idParams, body: formSchema(['merge_id']) } }, async (req, reply) => {
+    const body = req.body as Record<string, string | undefined>;
+    try {
+      await leads.merge(req.actor!, req.params.id, { merge_id: Number(body.merge_id) });
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return renderShow(req, reply, req.params.id, { formError: Object.values(localizeFields(req.locale, err.fields)).join('; ') || err.message }, 400);
+    }
+    return reply.redirect(`/leads/${req.params.id}?notice=merged`, 303);
   });
 
   app.post<IdReq>('/leads/:id/log', { config: { permission: 'activities.create' }, schema: { params: idParams, body: formSchema(QUICK_LOG_FIELDS) } }, async (req, reply) => {

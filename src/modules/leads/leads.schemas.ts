@@ -102,6 +102,14 @@ export const routingRuleSchema = {
   },
 } as const;
 
+export const routingRuleUpdateSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['version'],
+  minProperties: 2,
+  properties: { ...routingRuleSchema.properties, version: { type: 'integer', minimum: 1 } },
+} as const;
+
 export const scoringRuleSchema = {
   type: 'object',
   additionalProperties: false,

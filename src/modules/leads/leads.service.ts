@@ -14,7 +14,7 @@ import { DAY } from '../../lib/time';
 import { companyKey, emailKey, reversedDigits, sortKey } from '../../lib/text';
 import { validate } from '../../lib/validate';
 import { createRecordService, type RecordRow } from '../records/record-service';
-import { findInScope, requireAction, updateAtVersion } from '../records/scoped';
+import { checkVersion, findInScope, requireAction, updateAtVersion } from '../records/scoped';
 import { repointParent } from '../records/links';
 import type { CompaniesService } from '../companies';
 import type { ContactsService } from '../contacts';
@@ -23,7 +23,7 @@ import type { NotificationsService } from '../notifications';
 import type { TasksService } from '../tasks';
 import type { SettingsService } from '../settings';
 import {
-  convertSchema, LEAD_AUDIT_FIELDS, LEAD_COLUMNS, leadCreateSchema, leadSettingsSchema, leadsListSpec, leadUpdateSchema, mergeSchema, routingRuleSchema, scoringRuleSchema,
+  convertSchema, LEAD_AUDIT_FIELDS, LEAD_COLUMNS, leadCreateSchema, leadSettingsSchema, leadsListSpec, leadUpdateSchema, mergeSchema, routingRuleSchema, routingRuleUpdateSchema, scoringRuleSchema,
 } from './leads.schemas';
 
 export interface Condition { field: string; op: string; value?: string | null }
@@ -85,6 +85,7 @@ export function createLeadsService(core: Core, deps: { companies: CompaniesServi
     async findDuplicates() {
       return [];
     },
+    afterWrite: (db, id) => rescoreIn(db, id),
     async detachChildren(db, id) {
       await db('leads').where({ merged_into_id: id }).update({ merged_into_id: null });
       await db('lead_submissions').where({ lead_id: id }).update({ lead_id: null });
@@ -233,8 +234,7 @@ export function createLeadsService(core: Core, deps: { companies: CompaniesServi
         creator = routingActor(actor);
       }
       const lead = await records.create(creator, { source: 'api', ...fields }, trx);
-      await trx('leads').where({ id: lead.id }).update({ status: 'new', routed_by: routedBy });
-      await rescoreIn(trx, lead.id);
+      if (routedBy) await trx('leads').where({ id: lead.id }).update({ routed_by: routedBy });
       if (lead.owner_id !== actor.userId) await deps.notifications.notify(trx, lead.owner_id, { kind: 'lead_assigned', title: String(lead.name), recordType: 'leads', recordId: lead.id });
       return lead.id;
     };
@@ -268,11 +268,7 @@ export function createLeadsService(core: Core, deps: { companies: CompaniesServi
       return intake(system, input, trx);
     },
 
-    async update(actor: Actor, id: number, patch: Record<string, unknown> & { version: number }): Promise<RecordRow> {
-      const updated = await records.update(actor, id, patch);
-      await rescoreIn(knex, id);
-      return { ...updated, ...core.db.rows.one<Record<string, unknown>>('leads', await knex('leads').where({ id }).first('score', 'score_reasons')) } as RecordRow;
-    },
+    update: records.update,
 
     async rescore(actor: Actor, id: number): Promise<RecordRow> {
       requirePermission(actor, 'leads', 'read');
@@ -308,6 +304,16 @@ export function createLeadsService(core: Core, deps: { companies: CompaniesServi
         out.set(r.company_key, g);
       }
       return [...out.values()].filter((g) => g.count > 1);
+    },
+
+    /** Other live, open leads the actor sees with the same normalised company name as this one. */
+    async sameCompany(actor: Actor, id: number): Promise<number[]> {
+      requirePermission(actor, 'leads', 'read');
+      const lead = await findInScope(knex, actor, 'leads', id, ['leads.company_key', 'leads.converted_at']);
+      if (!lead.company_key || lead.converted_at) return [];
+      const qb = knex('leads').where('leads.company_key', lead.company_key).whereNot('leads.id', id).whereNull('leads.deleted_at').whereNull('leads.converted_at');
+      scopeQuery(knex, qb, actor, 'leads', 'read');
+      return (await qb.orderBy('leads.id').limit(20).pluck('leads.id')).map(Number);
     },
 
     /** Merges `mergeId` into `keepId`: empty fields filled, messages joined, activities moved; the other lead goes to the trash pointing at the kept one. */
@@ -435,6 +441,26 @@ export function createLeadsService(core: Core, deps: { companies: CompaniesServi
         }).returning('id');
         const id = Number(row.id ?? row);
         await core.audit.record(trx, actor, { action: 'create', recordType: 'lead_routing_rules', recordId: id, changes: diff(null, { name: input.name, action: input.action, conditions: input.conditions ?? [], user_id: input.user_id ?? null, team_id: input.team_id ?? null }) });
+        return ruleOut(await trx('lead_routing_rules').where({ id }).first());
+      });
+    },
+
+    /** Renames, reorders (position), switches off or changes a rule; send the version. */
+    async updateRoutingRule(actor: Actor, id: number, patch: Record<string, unknown> & { version: number }): Promise<RoutingRule> {
+      requirePermission(actor, 'pipelines', 'update');
+      validate(routingRuleUpdateSchema, patch);
+      return knex.transaction(async (trx) => {
+        const row = await trx('lead_routing_rules').where({ id }).first();
+        if (!row) throw new NotFoundError('routing rule');
+        const before = ruleOut(row);
+        checkVersion(before, patch.version, before);
+        const { version: _v, conditions, ...rest } = patch;
+        const after = { ...before, ...rest, ...(conditions !== undefined ? { conditions: conditions as Condition[] } : {}) };
+        if (after.action === 'user' && !after.user_id) throw ValidationError.field('user_id', 'required', 'name the user the leads go to');
+        if (after.action === 'round_robin' && !after.team_id) throw ValidationError.field('team_id', 'required', 'name the team that takes turns');
+        await updateAtVersion(trx, 'lead_routing_rules', id, before.version, { ...rest, ...(conditions !== undefined ? { conditions: JSON.stringify(conditions) } : {}), updated_at: now(), updated_by: actor.userId });
+        const fields = ['name', 'conditions', 'action', 'user_id', 'team_id', 'position', 'active'];
+        await core.audit.record(trx, actor, { action: 'update', recordType: 'lead_routing_rules', recordId: id, changes: diff(before as never, after as never, fields) });
         return ruleOut(await trx('lead_routing_rules').where({ id }).first());
       });
     },

@@ -71,17 +71,17 @@ export function createWebLeadsService(core: Core, deps: { leads: LeadsService })
       if ((input.website ?? '').trim()) return { outcome: 'ignored' };
       check(input);
       const settings = await deps.leads.settings();
-      return knex.transaction(async (trx) => {
-        const mine = await hit(trx, `ip:${ip}`, HOUR);
-        const all = await hit(trx, 'all', MINUTE);
-        const over = mine > settings.per_address_per_hour ? 'address_limit' : all > settings.global_per_minute ? 'global_limit' : null;
-        if (over && settings.over_limit === 'refuse') throw new TooManyRequestsError('too many submissions; try again later', over === 'address_limit' ? 3600 : 60);
-        if (over) {
-          await trx('lead_submissions').insert({ received_at: core.clock.now().toISOString(), source_address: ip, payload: JSON.stringify(input), status: 'quarantined', reason: over, lead_id: null });
-          return { outcome: 'quarantined' as const };
-        }
-        return { outcome: 'accepted' as const, lead_id: await accept(trx, ip, input) };
-      });
+      // The counters are single statements of their own: the shared "all" row is locked for an
+      // instant, not for the whole intake.
+      const mine = await hit(knex, `ip:${ip}`, HOUR);
+      const all = await hit(knex, 'all', MINUTE);
+      const over = mine > settings.per_address_per_hour ? 'address_limit' : all > settings.global_per_minute ? 'global_limit' : null;
+      if (over && settings.over_limit === 'refuse') throw new TooManyRequestsError('too many submissions; try again later', over === 'address_limit' ? 3600 : 60);
+      if (over) {
+        await knex('lead_submissions').insert({ received_at: core.clock.now().toISOString(), source_address: ip, payload: JSON.stringify(input), status: 'quarantined', reason: over, lead_id: null });
+        return { outcome: 'quarantined' };
+      }
+      return knex.transaction(async (trx) => ({ outcome: 'accepted' as const, lead_id: await accept(trx, ip, input) }));
     },
 
     async quarantine(actor: Actor, options: { limit?: number } = {}): Promise<Submission[]> {

@@ -60,6 +60,8 @@ export interface RecordTypeConfig {
     write(db: Knex, actor: Actor, id: number, values: Record<string, unknown>): Promise<void>;
     read(db: Knex, ids: number[]): Promise<Map<number, Record<string, unknown>>>;
   };
+  /** Recomputes what derives from the stored record (a lead's score), after every create and update, in its transaction. */
+  afterWrite?(db: Knex, id: number): Promise<void>;
   /** Moves what hangs off `fromId` onto `toId` (contacts of a company ...), inside a merge. */
   mergeChildren?(db: Knex, fromId: number, toId: number): Promise<void>;
   /** Lets go of what still points at a record about to be purged for good. */
@@ -264,6 +266,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         await indexNames(trx, type, id, cfg.searchNames(stored));
         if (cfg.extra) await cfg.extra.write(trx, actor, id, extra);
         await cfg.afterInsert?.(trx, actor, id, stored);
+        await cfg.afterWrite?.(trx, id);
         const created = await load(trx, actor, id);
         await core.audit.record(trx, actor, { action: 'create', recordType: type, recordId: id, changes: diff(null, { ...audited(created), owner_id: created.owner_id }) });
         return present(actor, created);
@@ -288,6 +291,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
         await updateAtVersion(trx, type, id, before.version, { ...changes, updated_at: now, updated_by: actor.userId });
         if (tag_ids) await setTags(trx, type, id, tag_ids);
         if (cfg.extra && Object.keys(extra).length) await cfg.extra.write(trx, actor, id, extra);
+        await cfg.afterWrite?.(trx, id);
         const after = await load(trx, actor, id).catch(async (err) => {
           // Handing a record to someone else can take it out of the actor's sight; read it unscoped.
           if (!(err instanceof NotFoundError)) throw err;

@@ -60,4 +60,12 @@ t.test('lead pages: admin settings, web lead, lead page, conversion, quarantine'
   t.equal(released.status, 303);
   t.equal(Number((await knex('leads').count({ n: '*' }).first())!.n), 2, 'released into a lead');
   t.equal((await browser(app, rep.token).get('/admin/leads')).status, 403, 'the admin page is for admins');
+
+  // Two inquiries from one company: the lead page offers to merge them.
+  const one = (await api.post('/api/v1/leads', { name: '钱一', company_name: '合并测试有限公司' })).body.data;
+  const two = (await api.post('/api/v1/leads', { name: '钱二', company_name: '合并测试', phone: '13300001111' })).body.data;
+  t.match(decode((await page.get(`/leads/${one.id}`)).text), `href="/leads/${two.id}"`, 'the other inquiry is offered');
+  const merged = await page.post(`/leads/${one.id}/merge`, { merge_id: String(two.id) });
+  t.equal(merged.status, 303, merged.text.slice(0, 300));
+  t.equal((await api.get(`/api/v1/leads/${one.id}`)).body.data.phone, '13300001111', 'merged');
 });

@@ -45,6 +45,18 @@ t.test('routing: contact owner, user, round-robin, least-loaded, fallback; owner
   }
   t.equal(byId((await lead({ name: '制造业', industry: '机械制造' })).owner_id), 1, 'the rep with the fewest open leads');
 
+  // Rules are ordered and editable: moving the least-loaded rule first makes it win for 上海 制造业.
+  const rules = (await api.get('/api/v1/lead-routing-rules')).body.data;
+  const ll = rules.find((r: { name: string }) => r.name === '制造业最空闲');
+  const moved = await api.patch(`/api/v1/lead-routing-rules/${ll.id}`, { position: 0, version: ll.version });
+  t.equal(moved.status, 400, 'positions start at 1');
+  t.equal((await api.patch(`/api/v1/lead-routing-rules/${ll.id}`, { position: 1, version: 99 })).status, 409, 'a stale version: 409');
+  t.equal((await api.patch(`/api/v1/lead-routing-rules/${ll.id}`, { position: 1, version: ll.version })).status, 200);
+  t.equal((await lead({ name: '上海制造', region: '上海', industry: '制造' })).routed_by, `rule:${ll.id}`, 'the rule moved first wins');
+  const off = (await api.get('/api/v1/lead-routing-rules')).body.data.find((r: { id: number }) => r.id === ll.id);
+  await api.patch(`/api/v1/lead-routing-rules/${ll.id}`, { active: false, version: off.version });
+  t.equal((await lead({ name: '上海制造二', region: '上海', industry: '制造' })).routed_by, `rule:${rules.find((r: { name: string }) => r.name === '华东轮流').id}`, 'a rule switched off is skipped');
+
   const fell = await lead({ name: '其他地区', region: '四川' });
   t.equal(fell.owner_id, fallback.user.id, 'no rule matches: the fallback owner');
   t.equal(fell.routed_by, 'fallback');

@@ -93,6 +93,24 @@ t.test('web form → routed lead → conversion → drag on the board', async (t
   await page.goto(`${base}/deals/${dealId}`);
   t.equal((await page.textContent('[data-testid="deal-stage"]'))?.trim(), zh.pipelines.stages.qualification, 'the deal page agrees');
   t.match(await page.textContent('[data-testid="timeline"]'), `${zh.pipelines.stages.lead} → ${zh.pipelines.stages.qualification}`, 'the stage change is on its timeline');
+
+  // A long column: the first 20 cards, then "more cards" fetches the next page in place.
+  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lilei@example.com', password: 'Yunfan-setup-2026!' }) });
+  const bearer = ((await login.json()) as { data: { token: string } }).data.token;
+  for (let i = 0; i < 25; i++) {
+    const res = await fetch(`${base}/api/v1/deals`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `批量商机 ${i}` }) });
+    t.equal(res.status, 201);
+  }
+  await page.goto(`${base}/deals/board`);
+  const firstColumn = page.locator(`[data-stage="${first}"] .deal-card`);
+  t.equal(await firstColumn.count(), 20, 'the first 20 cards');
+  t.match(await page.textContent(`[data-stage="${first}"] [data-testid="count"]`), '25', 'the count is all 25');
+  await page.click(`[data-testid="more-${first}"]`);
+  await page.locator(`[data-stage="${first}"] .deal-card`).nth(24).waitFor({ state: 'attached' });
+  t.equal(await firstColumn.count(), 25, 'more cards, in place');
+  t.equal(await page.locator(`[data-testid="more-${first}"]`).count(), 0, 'and no more link at the end');
+  t.equal(new URL(page.url()).pathname, '/deals/board', 'without leaving the board');
+
   await page.goto(leadUrl);
   t.same(consoleErrors, [], 'no console errors (CSP would report inline scripts)');
 });

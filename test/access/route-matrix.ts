@@ -295,6 +295,8 @@ function leadRoutes(): Entry[] {
     { route: 'GET /leads/new', per: 'role', expect: DEALS },
     { route: 'POST /leads', per: 'role', expect: DEALS, req: (f) => ({ body: { name: f.unique('mx-lead-page'), source: 'phone_in' } }) },
     { route: 'GET /leads/:id', per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('leads') } }) },
+    { route: 'GET /leads/:id/edit', per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('leads') } }) },
+    { route: 'POST /leads/:id', per: 'case', expect: DEAL, req: async (f) => ({ params: { id: f.rec('leads') }, body: { name: `mxlead-${f.owner}`, source: 'api', message: 'matrix page', version: String(await f.version('leads', f.rec('leads'))) } }) },
     { route: 'POST /leads/:id/status', per: 'case', expect: DEAL, req: async (f) => ({ params: { id: f.rec('leads') }, body: { status: 'contacted', version: String(await f.version('leads', f.rec('leads'))) } }) },
     { route: 'POST /leads/:id/convert', per: 'case', expect: DEAL, req: async (f) => ({ params: { id: await f.fresh('leads') }, body: { allow_duplicate: 'yes' } }) },
     { route: 'POST /leads/:id/merge', per: 'case', expect: DEAL, req: async (f) => ({ params: { id: await f.fresh('leads') }, body: { merge_id: String(await f.fresh('leads', { owner: f.role })) } }) },

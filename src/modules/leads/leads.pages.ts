@@ -62,8 +62,10 @@ export default async function leadsPages(app: FastifyInstance): Promise<void> {
     });
   });
 
-  const formData = (req: FastifyRequest, values: Record<string, string>) => ({
-    title: t(req.locale, 'leads.new'),
+  const formData = (req: FastifyRequest, values: Record<string, string>, edit?: number) => ({
+    title: t(req.locale, edit ? 'leads.edit' : 'leads.new'),
+    action: edit ? `/leads/${edit}` : '/leads',
+    isEdit: Boolean(edit),
     values,
     errors: {},
     sourceOptions: selectOptions(LEAD_SOURCES.map((s) => ({ value: s, label: t(req.locale, `leads.sources.${s}`) })), values.source || 'phone_in'),
@@ -77,6 +79,23 @@ export default async function leadsPages(app: FastifyInstance): Promise<void> {
       const v = (k: string) => (body[k] ?? '').trim() || null;
       const lead = await leads.create(req.actor!, { name: v('name') ?? '', company_name: v('company_name'), phone: v('phone'), email: v('email'), source: body.source || 'phone_in', message: v('message'), region: v('region'), industry: v('industry'), consent: body.consent === 'yes' });
       await reply.redirect(`/leads/${lead.id}?notice=created`, 303);
+    });
+  });
+
+  app.get<IdReq>('/leads/:id/edit', { config: { permission: 'leads.update' }, schema: { params: idParams } }, async (req, reply) => {
+    await leads.requireUpdatable(req.actor!, req.params.id);
+    const l = await leads.get(req.actor!, req.params.id);
+    const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+    const values = Object.fromEntries([...LEAD_FIELDS.filter((f) => f !== 'consent').map((f) => [f, str(l[f])]), ['consent', l.consent ? 'yes' : ''], ['version', str(l.version)]]);
+    return reply.page('leads/form', formData(req, values, l.id));
+  });
+
+  app.post<IdReq>('/leads/:id', { config: { permission: 'leads.update' }, schema: { params: idParams, body: formSchema([...LEAD_FIELDS, 'version']) } }, async (req, reply) => {
+    const body = req.body as Record<string, string>;
+    await handleForm(reply, 'leads/form', formData(req, body, req.params.id), async () => {
+      const v = (k: string) => (body[k] ?? '').trim() || null;
+      await leads.update(req.actor!, req.params.id, { name: v('name') ?? '', company_name: v('company_name'), phone: v('phone'), email: v('email'), source: body.source || 'phone_in', message: v('message'), region: v('region'), industry: v('industry'), consent: body.consent === 'yes', version: Number(body.version) });
+      await reply.redirect(`/leads/${req.params.id}?notice=saved`, 303);
     });
   });
 

@@ -4,7 +4,7 @@
 // submissions are released from the admin page.
 import t from 'tap';
 import { apiClient, buildTestApp, createUser, manualClock, setupAdmin } from '../../helper';
-import { browser, decode } from '../../support/page-client';
+import { browser, decode, hidden } from '../../support/page-client';
 
 t.test('lead pages: admin settings, web lead, lead page, conversion, quarantine', async (t) => {
   const { app } = await buildTestApp(t, { clock: manualClock() });
@@ -38,6 +38,14 @@ t.test('lead pages: admin settings, web lead, lead page, conversion, quarantine'
   t.match(decode(show.text), /data-testid="lead-score">15</, 'the score');
   t.match(decode(show.text), 'company email: 15', 'and its reason');
   t.match(decode(show.text), /data-testid="lead-owner">[^<]+</, 'the owner');
+
+  const edit = await page.get(`/leads/${lead.id}/edit`);
+  t.equal(edit.status, 200);
+  const edited = await page.post(`/leads/${lead.id}`, { name: '赵总', company_name: '新客户科技', email: 'zhao@xinkehu.cn', phone: '', source: 'website', message: '', region: '上海', industry: '', consent: 'yes', version: hidden(edit.text, 'version') });
+  t.equal(edited.status, 303, edited.text.slice(0, 300));
+  const afterEdit = (await api.get(`/api/v1/leads/${lead.id}`)).body.data;
+  t.same([afterEdit.name, afterEdit.region, afterEdit.consent], ['赵总', '上海', true], 'edited from its page');
+  t.equal((await page.post(`/leads/${lead.id}`, { name: 'x', source: 'website', version: hidden(edit.text, 'version') })).status, 409, 'a stale edit: the current version wins');
 
   const logged = await page.post(`/leads/${lead.id}/log`, { type: 'call', subject: '电话联系' });
   t.equal(logged.status, 303, logged.text.slice(0, 300));

@@ -259,6 +259,9 @@ function pipelineRoutes(): Entry[] {
       route: 'POST /admin/pipelines/:id/stages/:stageId', per: 'role', expect: ADMIN,
       req: async (f) => { const id = await pipeline(f); const stageId = await stageOf(f, id); return { params: { id, stageId }, body: { name_en: 'mx', probability: '15', version: String(await f.version('pipeline_stages', stageId)) } }; },
     },
+    { route: 'POST /admin/pipelines/:id/stages/:stageId/move', per: 'role', expect: ADMIN, req: async (f) => { const id = await pipeline(f); return { params: { id, stageId: await stageOf(f, id) }, body: { direction: 'down' } }; } },
+    { route: 'POST /admin/pipelines/:id/stages/:stageId/delete', per: 'role', expect: ADMIN, allow: [409], req: async (f) => { const id = await pipeline(f); return { params: { id, stageId: await stageOf(f, id) }, body: {} }; } },
+    { route: 'POST /admin/lost-reasons/:id', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('lostReasons') }, body: { active: 'no', version: '1' } }) },
     { route: 'POST /admin/lost-reasons', per: 'role', expect: ADMIN, req: (f) => ({ body: { name_en: f.unique('mx-reason-page') } }) },
   ];
 }

@@ -391,6 +391,39 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
     });
   });
 
+  const stageParams = { type: 'object', additionalProperties: false, required: ['id', 'stageId'], properties: { id: idParams.properties.id, stageId: idParams.properties.id } } as const;
+
+  /** One step up or down among the open stages (the won and lost ends stay last). */
+  app.post<{ Params: { id: number; stageId: number } }>('/admin/pipelines/:id/stages/:stageId/move', { config: { permission: 'pipelines.update' }, schema: { params: stageParams, body: formSchema(['direction']) } }, async (req, reply) => {
+    const body = req.body as Record<string, string | undefined>;
+    await handleForm(reply, 'deals/pipelines', await settingsData(req), async () => {
+      const stages = (await pipelines.get(req.actor!, req.params.id)).stages;
+      const ids = stages.map((s) => s.id);
+      const i = ids.indexOf(req.params.stageId);
+      const j = body.direction === 'up' ? i - 1 : i + 1;
+      if (i >= 0 && j >= 0 && j < ids.length && stages[j].kind === 'open' && stages[i].kind === 'open') {
+        [ids[i], ids[j]] = [ids[j], ids[i]];
+        await pipelines.reorderStages(req.actor!, req.params.id, { stage_ids: ids });
+      }
+      await reply.redirect('/admin/pipelines?notice=saved', 303);
+    });
+  });
+
+  app.post<{ Params: { id: number; stageId: number } }>('/admin/pipelines/:id/stages/:stageId/delete', { config: { permission: 'pipelines.update' }, schema: { params: stageParams, body: formSchema([]) } }, async (req, reply) => {
+    await handleForm(reply, 'deals/pipelines', await settingsData(req), async () => {
+      await pipelines.removeStage(req.actor!, req.params.id, req.params.stageId);
+      await reply.redirect('/admin/pipelines?notice=saved', 303);
+    });
+  });
+
+  app.post<IdReq>('/admin/lost-reasons/:id', { config: { permission: 'pipelines.update' }, schema: { params: idParams, body: formSchema(['active', 'version']) } }, async (req, reply) => {
+    const body = req.body as Record<string, string | undefined>;
+    await handleForm(reply, 'deals/pipelines', await settingsData(req), async () => {
+      await pipelines.updateLostReason(req.actor!, req.params.id, { active: body.active === 'yes', version: Number(body.version) });
+      await reply.redirect('/admin/pipelines?notice=saved', 303);
+    });
+  });
+
   app.post('/admin/lost-reasons', { config: { permission: 'pipelines.update' }, schema: { body: formSchema(['name_zh', 'name_en']) } }, async (req, reply) => {
     const body = req.body as Record<string, string | undefined>;
     await handleForm(reply, 'deals/pipelines', await settingsData(req), async () => {

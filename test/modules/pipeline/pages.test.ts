@@ -76,6 +76,22 @@ t.test('board, move form, list, form, deal page, settings', async (t) => {
   const added = await page.post(`/admin/pipelines/${pipeline.id}/stages`, { name_zh: '试用', probability: '50' });
   t.equal(added.status, 303);
   t.equal((await page.post('/admin/pipelines', { name_zh: '', name_en: '' })).status, 400, 'a pipeline needs a name');
+  // Order, delete, lost reasons switched off.
+  const before = (await api.get(`/api/v1/pipelines/${pipeline.id}`)).body.data.stages.map((s: { id: number }) => s.id);
+  const trial = before[before.length - 3];
+  t.equal((await page.post(`/admin/pipelines/${pipeline.id}/stages/${trial}/move`, { direction: 'up' })).status, 303);
+  const after = (await api.get(`/api/v1/pipelines/${pipeline.id}`)).body.data.stages.map((s: { id: number }) => s.id);
+  t.equal(after.indexOf(trial), before.indexOf(trial) - 1, 'the new stage moved up one');
+  const end = before[before.length - 1];
+  t.equal((await page.post(`/admin/pipelines/${pipeline.id}/stages/${end}/move`, { direction: 'up' })).status, 303, 'the ends do not move');
+  t.same((await api.get(`/api/v1/pipelines/${pipeline.id}`)).body.data.stages.map((s: { id: number }) => s.id).slice(-2), before.slice(-2));
+  const busy = await page.post(`/admin/pipelines/${pipeline.id}/stages/${stage('proposal').id}/delete`, {});
+  t.equal(busy.status, 409, 'a stage with deals in it stays');
+  t.match(decode(busy.text), 'move them first', 'and the page says why');
+  t.equal((await page.post(`/admin/pipelines/${pipeline.id}/stages/${trial}/delete`, {})).status, 303, 'an unused stage goes');
+  const reason = (await api.get('/api/v1/lost-reasons')).body.data[0];
+  t.equal((await page.post(`/admin/lost-reasons/${reason.id}`, { active: 'no', version: String(reason.version) })).status, 303);
+  t.notOk((await api.get('/api/v1/lost-reasons')).body.data.some((r: { id: number }) => r.id === reason.id), 'switched off');
   const rep = await createUser(app, token, 'sales');
   t.equal((await browser(app, rep.token).get('/admin/pipelines')).status, 403, 'reps do not configure pipelines');
   t.equal((await browser(app, rep.token).get(`/deals/${id}`)).status, 404, 'nor see others\' deals');

@@ -290,6 +290,8 @@ function leadRoutes(): Entry[] {
     { route: 'DELETE /api/v1/lead-scoring-rules/:id', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('scoringRules') } }) },
     { route: 'GET /api/v1/lead-settings', per: 'role', expect: ADMIN },
     { route: 'PATCH /api/v1/lead-settings', per: 'role', expect: ADMIN, req: () => ({ body: { per_address_per_hour: 1000 } }) },
+    { route: 'GET /api/v1/lead-cadences', per: 'role', expect: ADMIN },
+    { route: 'PUT /api/v1/lead-cadences', per: 'role', expect: ADMIN, req: () => ({ body: { bands: [{ band: 'hot', min_score: 60, touches: 2, per_days: 7 }, { band: 'warm', min_score: 30, touches: 1, per_days: 30 }] } }) },
     { route: 'GET /api/v1/lead-submissions', per: 'role', expect: ADMIN },
     { route: 'POST /api/v1/lead-submissions/:id/release', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('submissions') }, body: {} }) },
     { route: 'POST /api/v1/lead-submissions/:id/discard', per: 'role', expect: ADMIN, req: async (f) => ({ params: { id: await f.fresh('submissions') }, body: {} }) },

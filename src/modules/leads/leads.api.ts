@@ -7,7 +7,7 @@ import { dataOf, emptyBody, idParams, listOf, responses } from '../../lib/api-sc
 import { t } from '../../lib/i18n';
 import { listQuerySchema, type ListQuery } from '../../lib/listing';
 import { versionFrom } from '../../plugins/versioning';
-import { convertSchema, leadCreateSchema, leadSchema, leadSettingsSchema, leadsListSpec, leadUpdateSchema, mergeSchema, routingRuleSchema, routingRuleUpdateSchema, scoringRuleSchema, webLeadSchema } from './leads.schemas';
+import { cadencesSchema, convertSchema, leadCreateSchema, leadSchema, leadSettingsSchema, leadsListSpec, leadUpdateSchema, mergeSchema, routingRuleSchema, routingRuleUpdateSchema, scoringRuleSchema, webLeadSchema } from './leads.schemas';
 import type { WebLeadInput } from './web-leads.service';
 
 const tags = ['leads'];
@@ -112,6 +112,12 @@ export default async function leadsApi(app: FastifyInstance): Promise<void> {
     config: { permission: 'pipelines.update' },
     schema: { tags, summary: 'Change the fallback owner and the web-to-lead limits', body: leadSettingsSchema, response: responses({ 200: dataOf(anyObject) }) },
   }, async (req) => ({ data: await leads.updateSettings(req.actor!, req.body as Record<string, unknown>) }));
+
+  app.get('/lead-cadences', { config: { permission: 'pipelines.update' }, schema: { tags, summary: 'Follow-up cadence by score band', response: responses({ 200: arrayOf(anyObject) }) } }, async (req) => ({ data: await leads.cadences(req.actor!) }));
+  app.put('/lead-cadences', {
+    config: { permission: 'pipelines.update' },
+    schema: { tags, summary: 'Replace the score bands: a lead scoring at least min_score gets `touches` follow-up tasks every `per_days` days', body: cadencesSchema, response: responses({ 200: arrayOf(anyObject) }) },
+  }, async (req) => ({ data: await leads.setCadences(req.actor!, req.body as Parameters<typeof leads.setCadences>[1]) }));
 
   app.get('/lead-submissions', { config: { permission: 'pipelines.update' }, schema: { tags, summary: 'Web-to-lead submissions held in quarantine (over a limit)', response: responses({ 200: arrayOf(anyObject) }) } }, async (req) => ({ data: await webLeads.quarantine(req.actor!) }));
   for (const decision of ['release', 'discard'] as const) {

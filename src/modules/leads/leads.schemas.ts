@@ -127,6 +127,29 @@ export const scoringRuleSchema = {
   },
 } as const;
 
+export const cadencesSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['bands'],
+  properties: {
+    bands: {
+      type: 'array',
+      maxItems: 10,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['band', 'min_score', 'touches', 'per_days'],
+        properties: {
+          band: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,19}$' },
+          min_score: { type: 'integer', minimum: -100000, maximum: 100000 },
+          touches: { type: 'integer', minimum: 1, maximum: 100 },
+          per_days: { type: 'integer', minimum: 1, maximum: 3650 },
+        },
+      },
+    },
+  },
+} as const;
+
 export const leadSettingsSchema = {
   type: 'object',
   additionalProperties: false,

@@ -23,7 +23,7 @@ import type { NotificationsService } from '../notifications';
 import type { TasksService } from '../tasks';
 import type { SettingsService } from '../settings';
 import {
-  convertSchema, LEAD_AUDIT_FIELDS, LEAD_COLUMNS, leadCreateSchema, leadSettingsSchema, leadsListSpec, leadUpdateSchema, mergeSchema, routingRuleSchema, routingRuleUpdateSchema, scoringRuleSchema,
+  cadencesSchema, convertSchema, LEAD_AUDIT_FIELDS, LEAD_COLUMNS, leadCreateSchema, leadSettingsSchema, leadsListSpec, leadUpdateSchema, mergeSchema, routingRuleSchema, routingRuleUpdateSchema, scoringRuleSchema,
 } from './leads.schemas';
 
 export interface Condition { field: string; op: string; value?: string | null }
@@ -503,6 +503,25 @@ export function createLeadsService(core: Core, deps: { companies: CompaniesServi
         await trx('lead_scoring_rules').where({ id }).delete();
         await core.audit.record(trx, actor, { action: 'delete', recordType: 'lead_scoring_rules', recordId: id, changes: diff({ label: before.label }, { label: null }) });
       });
+    },
+
+    async cadences(actor: Actor): Promise<Array<{ band: string; min_score: number; touches: number; per_days: number }>> {
+      requirePermission(actor, 'pipelines', 'update');
+      return (await knex('lead_cadences').orderBy('min_score', 'desc')).map((b) => ({ band: String(b.band), min_score: Number(b.min_score), touches: Number(b.touches), per_days: Number(b.per_days) }));
+    },
+
+    /** Replaces the score bands and their follow-up rhythm (hot: 2 touches in 7 days ...). */
+    async setCadences(actor: Actor, input: { bands: Array<{ band: string; min_score: number; touches: number; per_days: number }> }) {
+      requirePermission(actor, 'pipelines', 'update');
+      validate(cadencesSchema, input);
+      if (new Set(input.bands.map((b) => b.band)).size !== input.bands.length) throw ValidationError.field('bands', 'enum', 'each band once');
+      await knex.transaction(async (trx) => {
+        const before = await trx('lead_cadences').orderBy('min_score', 'desc').select('band', 'min_score', 'touches', 'per_days');
+        await trx('lead_cadences').delete();
+        if (input.bands.length) await trx('lead_cadences').insert(input.bands.map((b) => ({ ...b, ...stamps(actor) })));
+        await core.audit.record(trx, actor, { action: 'update', recordType: 'lead_cadences', recordId: 1, changes: diff({ bands: before }, { bands: input.bands }) });
+      });
+      return this.cadences(actor);
     },
 
     async updateSettings(actor: Actor, patch: Partial<LeadSettings>): Promise<LeadSettings> {

@@ -183,6 +183,9 @@ t.test('follow-up cadence: tasks by score band, not repeated within the period',
   const warm = (await api.post('/api/v1/leads', { name: '温线索', email: 'b@warm-co.cn', phone: '13600004444', region: '上海' })).body.data;
   const cold = (await api.post('/api/v1/leads', { name: '冷线索' })).body.data;
   t.ok(hot.score >= 60 && warm.score >= 25 && warm.score < 60 && cold.score < 30, `scores ${hot.score} ${warm.score} ${cold.score}`);
+  const adminActor = await actorFor(app, token);
+  const api2 = await api.get('/api/v1/lead-cadences');
+  t.same(api2.body.data.map((b: { band: string }) => b.band), ['hot', 'warm'], 'the seeded bands, through the API');
   const tasksOf = async (id: number) => Number((await knex('record_links').where({ parent_type: 'leads', parent_id: id, child_type: 'tasks' }).count({ n: '*' }).first())!.n);
   await app.services.leads.runCadence();
   t.same([await tasksOf(hot.id), await tasksOf(warm.id), await tasksOf(cold.id)], [1, warm.score >= 30 ? 1 : 0, 0], 'a first touch for the hot and warm leads');
@@ -193,6 +196,13 @@ t.test('follow-up cadence: tasks by score band, not repeated within the period',
   clock.advance(8 * DAY);
   await app.services.leads.runCadence();
   t.equal(await tasksOf(hot.id), 3, 'next week the next touch');
+  // Bands are the admins' to set: a lukewarm band from 0 catches the cold lead too.
+  // (Sessions time out over days: the service, as the admin.)
+  const set = await app.services.leads.setCadences(adminActor, { bands: [{ band: 'hot', min_score: 60, touches: 2, per_days: 7 }, { band: 'lukewarm', min_score: 0, touches: 1, per_days: 90 }] });
+  t.same(set.map((b) => b.band), ['hot', 'lukewarm']);
+  await t.rejects(app.services.leads.setCadences(adminActor, { bands: [{ band: 'hot', min_score: 1, touches: 1, per_days: 1 }, { band: 'hot', min_score: 2, touches: 1, per_days: 1 }] }), /each band once/, 'each band once');
+  await app.services.leads.runCadence();
+  t.equal(await tasksOf(cold.id), 1, 'the new band applies');
   const task = await knex('tasks').join('record_links', 'record_links.child_id', 'tasks.id').where({ 'record_links.parent_type': 'leads', 'record_links.parent_id': hot.id }).first('tasks.owner_id', 'tasks.priority');
   t.same([task.owner_id, task.priority], [hot.owner_id, 'high'], 'the lead owner\'s task, high for hot leads');
 });

@@ -2,6 +2,7 @@
 // backup.dir. Each migration runs in its own transaction (Knex's default on both databases), so a
 // failing one leaves the database as the previous version left it, and that version still starts.
 import type { Knex } from 'knex';
+import pg from 'pg';
 import type { Config } from '../config/schema';
 import type { Database } from '../db/database';
 import { migrationsDir } from '../lib/paths';
@@ -13,7 +14,32 @@ export interface UpgradeResult {
   backup: BackupResult | null;
 }
 
-export async function migrateWithBackup(db: Database, config: Config, options: { directory?: string; log?: (msg: string) => void } = {}): Promise<UpgradeResult> {
+/** Any fixed key: Kehu's own advisory lock for migrating a Postgres database. */
+const MIGRATION_LOCK = 0x6b656875;
+
+/**
+ * Postgres: one process at a time checks and migrates. Processes started together on an empty
+ * database would otherwise both create Knex's own bookkeeping tables (Knex's migration lock only
+ * exists once they do); a process that waited finds nothing pending. The lock is held on a
+ * connection of its own, outside the pool the migrations use.
+ */
+async function oneAtATime<T>(db: Database, fn: () => Promise<T>): Promise<T> {
+  if (db.dialect !== 'postgres') return fn();
+  const client = new pg.Client((db.knex.client as { config: Knex.Config }).config.connection as pg.ClientConfig);
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    return await fn();
+  } finally {
+    await client.end();
+  }
+}
+
+export function migrateWithBackup(db: Database, config: Config, options: { directory?: string; log?: (msg: string) => void } = {}): Promise<UpgradeResult> {
+  return oneAtATime(db, () => migrateBehindBackup(db, config, options));
+}
+
+async function migrateBehindBackup(db: Database, config: Config, options: { directory?: string; log?: (msg: string) => void }): Promise<UpgradeResult> {
   const migrationConfig: Knex.MigratorConfig = { directory: options.directory ?? migrationsDir, loadExtensions: ['.js'], tableName: 'knex_migrations' };
   const [completed, pending] = await db.knex.migrate.list(migrationConfig);
   if (!pending.length) return { applied: [], backup: null };

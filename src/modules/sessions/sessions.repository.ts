@@ -1,5 +1,6 @@
 // Sign-in sessions: a JWT names a row here, so revoking the row ends the sign-in on every process.
 import type { Knex } from 'knex';
+import type { Reader } from '../../db/reader';
 
 /** A user with what their access scope needs. */
 export interface ActorRow {
@@ -23,7 +24,7 @@ export interface SessionForAuth extends ActorRow {
   last_seen_at: string;
 }
 
-export function createSessionsRepository(knex: Knex) {
+export function createSessionsRepository(knex: Knex, reader: Reader) {
   // Fixed SQL on the hot path: no query building per request. Team paths are digits and slashes,
   // record types are words, so comma-joined lists are unambiguous. Besides the user and role it
   // resolves what scoping needs: the ids of every team in the user's subtrees (a "team" scope
@@ -48,9 +49,10 @@ export function createSessionsRepository(knex: Knex) {
     where s.id = ?`;
   const loadUserSql = `select u.id as user_id, ${actorColumns} from users u join roles r on r.id = u.role_id where u.id = ?`;
 
+  // On the reader (a prepared statement, no query building): this runs on every request. It sees
+  // every committed revocation at once (SQLite WAL: each read starts at the last commit).
   async function loadOne<T>(sql: string, id: number): Promise<T | undefined> {
-    const result = await knex.raw(sql, [id]);
-    const row = (Array.isArray(result) ? result[0] : result.rows[0]) as (ActorRow & { team_paths: string | null; team_ids: string | number | null; shared_types: string | null }) | undefined;
+    const row = (await reader.all(sql, [id]))[0] as unknown as (ActorRow & { team_paths: string | null; team_ids: string | number | null; shared_types: string | null }) | undefined;
     if (!row) return undefined;
     const list = (v: string | number | null) => (v === null || v === '' ? [] : String(v).split(','));
     return { ...row, teamPaths: list(row.team_paths), teamIds: list(row.team_ids).map(Number), sharedTypes: list(row.shared_types) } as T;

@@ -43,7 +43,7 @@ function actorOf(row: ActorRow, sessionId: number | null, source: RequestSource,
 }
 
 export function createSessionsService(core: Core) {
-  const repo = createSessionsRepository(core.db.knex);
+  const repo = createSessionsRepository(core.db.knex, core.db.read);
   const ttlMs = core.config.session.ttlHours * HOUR;
 
   return {

@@ -1,6 +1,6 @@
-// The hash chain's arithmetic, shared by the sealer and the verifier. An entry's hash covers its
-// metadata and the commitments of its changed values, never the values themselves, so erasing a
-// value (deleting its audit_values row) leaves every hash intact.
+// The hash chain's arithmetic, shared by the writer, the sealer, the verifier and the archives. An
+// entry's hash covers its metadata and the commitments of its changed values, never the values
+// themselves, so erasing a value (deleting its audit_values row) leaves every hash intact.
 import crypto from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -19,6 +19,9 @@ export interface ChainFields {
   changes: string | null;
 }
 
+/** How many leading values of a chain row (see `entryHashOfRow`) the hash covers. */
+export const CHAIN_ROW_LENGTH = 11;
+
 /**
  * SHA-256 of one UTF-8 string, as hex. `crypto.hash` (Node ≥ 20.12) hashes in one call, about
  * twice as fast as createHash().update().digest() for inputs this small; both give the same bytes,
@@ -28,9 +31,34 @@ const sha256 = (crypto as { hash?: (algorithm: string, data: string, encoding: '
   ? (text: string) => (crypto as unknown as { hash(algorithm: string, data: string, encoding: 'hex'): string }).hash('sha256', text, 'hex')
   : (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
+/** A string JSON.stringify would write with escapes: quotes, backslashes, control characters, surrogates. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * One value of the canonical array exactly as JSON.stringify writes it inside an array, without
+ * its general machinery: the chain's values are numbers, plain strings and nulls, and a string
+ * that needs escaping goes through JSON.stringify itself, so the bytes are always the same.
+ */
+function jsonValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  return JSON.stringify(v);
+}
+
+/**
+ * The hash of an entry given as a row: [seq, id, at, actor_id, ip, user_agent, request_id, action,
+ * record_type, record_id, changes, ...] (seq, id and actor_id as numbers; anything after the first
+ * 11 values is ignored). The definition of the chain: sha256(prev_hash "\n" JSON of those 11).
+ */
+export function entryHashOfRow(prevHash: string, row: readonly unknown[]): string {
+  let text = `${prevHash}\n[${jsonValue(row[0])}`;
+  for (let i = 1; i < CHAIN_ROW_LENGTH; i++) text += `,${jsonValue(row[i])}`;
+  return sha256(`${text}]`);
+}
+
 export function entryHash(prevHash: string, e: ChainFields): string {
-  const canonical = JSON.stringify([e.seq, e.id, e.at, e.actor_id, e.ip, e.user_agent, e.request_id, e.action, e.record_type, e.record_id, e.changes]);
-  return sha256(`${prevHash}\n${canonical}`);
+  return entryHashOfRow(prevHash, [e.seq, e.id, e.at, e.actor_id, e.ip, e.user_agent, e.request_id, e.action, e.record_type, e.record_id, e.changes]);
 }
 
 /** A salted commitment to one value of one field: reveals nothing once the salt is gone. */

@@ -58,45 +58,6 @@ export async function withValues(knex: Knex, rows: Array<Record<string, unknown>
   }));
 }
 
-/**
- * Sealed entries from `fromSeq` on, in seq order, with their kept values: what verification walks.
- * Values are read by one id range when the page's ids are dense (they follow seq closely, as the
- * sealer seals in id order), else by id lists.
- */
-export async function tablePage(knex: Knex, fromSeq: number, limit: number): Promise<StoredEntry[]> {
-  const rows: Array<Record<string, unknown>> = await knex('audit_log').whereNotNull('seq').andWhere('seq', '>=', fromSeq).orderBy('seq').limit(limit).select(ENTRY_COLUMNS);
-  const withChanges = rows.filter((r) => r.changes).map((r) => Number(r.id));
-  let values: Map<number, ArchivedValue[]>;
-  if (withChanges.length === 0) values = new Map();
-  else {
-    let lo = withChanges[0];
-    let hi = lo;
-    for (const id of withChanges) {
-      if (id < lo) lo = id;
-      if (id > hi) hi = id;
-    }
-    if (hi - lo > 4 * limit) values = await valuesOf(knex, withChanges);
-    else {
-      values = new Map();
-      const wanted = new Set(withChanges);
-      const found = await knex('audit_values').whereBetween('entry_id', [lo, hi]).orderBy('id').select('entry_id', 'field', 'salt', 'before_value', 'after_value');
-      for (const { entry_id, ...v } of found) {
-        const id = Number(entry_id);
-        if (!wanted.has(id)) continue;
-        const list = values.get(id);
-        if (list) list.push(v);
-        else values.set(id, [v]);
-      }
-    }
-  }
-  return rows.map((r) => ({
-    seq: Number(r.seq), id: Number(r.id), at: r.at as string, actor_id: r.actor_id === null ? null : Number(r.actor_id), ip: r.ip as string | null,
-    user_agent: r.user_agent as string | null, request_id: r.request_id as string | null, action: r.action as string, record_type: r.record_type as string,
-    record_id: r.record_id as string | null, changes: r.changes as string | null, prev_hash: r.prev_hash as string, hash: r.hash as string,
-    values: values.get(Number(r.id)) ?? [],
-  }));
-}
-
 /** The newest sealed entry (in the table, else the last archived), or the genesis hash at seq 0. */
 export async function currentHead(knex: Knex): Promise<{ seq: number; hash: string }> {
   const row = await knex('audit_log').whereNotNull('seq').orderBy('seq', 'desc').first('seq', 'hash');

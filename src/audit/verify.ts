@@ -3,10 +3,19 @@
 // (an erased value is simply absent), every archive file against the SHA-256 of its checkpoint,
 // and the end of the chain against the head recorded outside the database (audit-archive/HEAD),
 // which a chain alone cannot check: cutting off its newest entries leaves a valid shorter chain.
+// A large table is split into seq ranges checked in parallel by worker threads, each on its own
+// connection (every entry carries its prev_hash, so a range checks its own links); the links
+// between ranges are checked here, so the result is the one a single walk would give.
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
-import { commitment, commitmentOfText, entryHash, GENESIS_HASH } from './chain';
-import { openPiece, readHeadFile, type StoredEntry } from './archive';
-import { ENTRY_COLUMNS, listCheckpoints, tablePage } from './store';
+import type BetterSqlite3 from 'better-sqlite3';
+import { GENESIS_HASH } from './chain';
+import { openPiece, readHeadFile } from './archive';
+import { listCheckpoints } from './store';
+import { ChainWalker, pgBatchReader, rowOf, sqliteBatchReader, valueRowsOf, verifySegment, type PgQueryable, type SegmentResult } from './segment';
+import type { VerifyWorkerData } from './verify-worker';
 
 export interface VerifyProblem {
   seq: number;
@@ -26,60 +35,94 @@ export interface VerifyResult {
 }
 
 export interface VerifyOptions {
+  /** Entries (seq) per read of the table. */
   pageSize?: number;
   /** <dataDir>/audit-archive: needed once entries were archived; also holds the HEAD file. */
   archiveDir?: string;
+  /** Worker threads for the table (default: one per CPU, at most 4); 0 or 1: on this thread. */
+  workers?: number;
+  /** Below this many sealed entries in the table the walk stays on this thread (default 200,000). */
+  parallelFrom?: number;
 }
 
-/** Why an entry does not follow `prev` at `expectedSeq`, or null when it does. */
-function entryProblem(e: StoredEntry, prev: string, expectedSeq: number): string | null {
-  const seq = Number(e.seq);
-  if (seq !== expectedSeq) return expectedSeq < seq ? `entry with seq ${expectedSeq} is missing` : `unexpected seq ${seq}`;
-  if (e.prev_hash !== prev) return 'previous hash does not match: an entry before it was removed or inserted';
-  const fields = { seq, id: Number(e.id), at: e.at, actor_id: e.actor_id, ip: e.ip, user_agent: e.user_agent, request_id: e.request_id, action: e.action, record_type: e.record_type, record_id: e.record_id, changes: e.changes };
-  if (entryHash(prev, fields) !== e.hash) return 'content does not match its hash: the entry was altered';
-  if (!e.values.length) return null;
-  const committed: Record<string, [string, string]> = e.changes ? JSON.parse(e.changes) : {};
-  for (const v of e.values) {
-    const c = committed[v.field];
-    if (!c || !matches(v.salt, `${v.field}:before`, v.before_value, c[0]) || !matches(v.salt, `${v.field}:after`, v.after_value, c[1])) {
-      return `stored value of field "${v.field}" does not match its commitment: it was altered`;
-    }
+const WORKER_FILE = path.join(__dirname, `verify-worker${path.extname(__filename)}`);
+
+interface KnexClientLike {
+  config: { client?: unknown; connection?: unknown };
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(conn: unknown): Promise<void> | void;
+}
+
+/** Where a worker can open its own connection to this database, or null (then no workers). */
+function workerTarget(knex: Knex): Pick<VerifyWorkerData, 'dialect' | 'target'> | null {
+  const { config } = (knex as unknown as { client: KnexClientLike }).client;
+  const c = config.connection as { filename?: string; connectionString?: string } | string | undefined;
+  if (config.client === 'better-sqlite3') {
+    const file = typeof c === 'object' ? c.filename : undefined;
+    return file && file !== ':memory:' ? { dialect: 'sqlite', target: file } : null;
+  }
+  if (config.client === 'pg') {
+    const url = typeof c === 'string' ? c : c?.connectionString;
+    return url ? { dialect: 'postgres', target: url } : null;
   }
   return null;
 }
 
-/**
- * Whether a stored value (JSON text) matches its commitment. The writer stores JSON.stringify of
- * the value, so its text is hashed as it is; only when that differs is the value read and written
- * out again (the same value in other JSON spelling still matches, as before).
- */
-function matches(salt: string, field: string, text: string | null, expected: string): boolean {
-  if (commitmentOfText(salt, field, text ?? 'null') === expected) return true;
-  return commitment(salt, field, JSON.parse(text ?? 'null')) === expected;
+function runWorker(data: VerifyWorkerData): Promise<SegmentResult> {
+  return new Promise((resolve, reject) => {
+    // Run from TypeScript sources (tests, bench scripts), the worker registers tsx itself: loaders
+    // given on the command line do not always reach worker threads.
+    const worker = WORKER_FILE.endsWith('.ts')
+      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(WORKER_FILE)});`, { eval: true, workerData: data })
+      : new Worker(WORKER_FILE, { workerData: data });
+    let settled = false;
+    worker.once('message', (m: { result?: SegmentResult; error?: string }) => {
+      settled = true;
+      if (m.result) resolve(m.result);
+      else reject(new Error(`audit verify worker failed: ${m.error}`));
+    });
+    worker.once('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`audit verify worker exited with code ${code}`));
+    });
+  });
+}
+
+/** One range on this thread, through a connection of Knex's pool taken for each batch. */
+async function segmentHere(knex: Knex, from: number, batchSize: number, head: VerifyWorkerData['head']): Promise<SegmentResult> {
+  const client = (knex as unknown as { client: KnexClientLike }).client;
+  const withConn = async <T>(fn: (conn: unknown) => Promise<T>): Promise<T> => {
+    const conn = await client.acquireConnection();
+    try {
+      return await fn(conn);
+    } finally {
+      await client.releaseConnection(conn);
+    }
+  };
+  const sqlite = client.config.client === 'better-sqlite3';
+  const reader = (conn: unknown) => (sqlite ? sqliteBatchReader(conn as BetterSqlite3.Database) : pgBatchReader(conn as PgQueryable));
+  return verifySegment(
+    {
+      batch: (lo, hi) => withConn((conn) => reader(conn).batch(lo, hi)),
+      maxSeq: () => withConn((conn) => reader(conn).maxSeq()),
+    },
+    from, null, batchSize, head,
+  );
 }
 
 export async function verifyChain(knex: Knex, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const pageSize = options.pageSize ?? 10_000;
+  const pageSize = options.pageSize ?? 20_000;
   const head = options.archiveDir ? readHeadFile(options.archiveDir) : null;
+  const headCheck = head ? { seq: head.seq, hash: head.hash } : null;
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   let checked = 0;
   const fail = (seq: number, id: number | null, reason: string, file?: string): VerifyResult => ({
     ok: false, checked, headSeq: expectedSeq - 1, headHash: prev, problem: { seq, id, reason, ...(file ? { file } : {}) },
   });
-  /** Checks one entry and advances; returns a failure or null. */
-  const step = (e: StoredEntry, file?: string): VerifyResult | null => {
-    const problem = entryProblem(e, prev, expectedSeq);
-    if (problem) return fail(Number(e.seq), Number(e.id), file ? `${problem} (archive ${file})` : problem, file);
-    if (head && Number(e.seq) === head.seq && e.hash !== head.hash) {
-      return fail(head.seq, Number(e.id), 'the entry does not match the head recorded outside the database (HEAD): it was replaced');
-    }
-    prev = e.hash;
-    expectedSeq = Number(e.seq) + 1;
-    checked++;
-    return null;
-  };
 
   for (const cp of await listCheckpoints(knex)) {
     if (cp.from_seq !== expectedSeq) return fail(expectedSeq, null, `archived entries from seq ${expectedSeq} to ${cp.from_seq - 1} are missing (no checkpoint covers them)`, cp.file);
@@ -92,10 +135,13 @@ export async function verifyChain(knex: Knex, options: VerifyOptions = {}): Prom
     if (!options.archiveDir) throw new Error('entries were archived: pass the archive directory to verify them');
     const piece = openPiece(options.archiveDir, cp.file);
     if (!piece) return fail(cp.from_seq, null, `archive file ${cp.file} is missing`, cp.file);
+    const walker = new ChainWalker(headCheck, { prev, expectedSeq });
     for await (const e of piece.entries) {
       if (Number(e.seq) > cp.through_seq) return fail(Number(e.seq), Number(e.id), `entry beyond its checkpoint's range was inserted (archive ${cp.file})`, cp.file);
-      const failed = step(e, cp.file);
-      if (failed) return failed;
+      const problem = walker.step(rowOf(e), valueRowsOf(e));
+      if (problem) return fail(Number(e.seq), Number(e.id), `${problem} (archive ${cp.file})`, cp.file);
+      ({ prev, expectedSeq } = walker);
+      checked++;
     }
     if (expectedSeq !== cp.through_seq + 1) return fail(expectedSeq, null, `entry with seq ${expectedSeq} is missing (archive ${cp.file})`, cp.file);
     if (prev !== cp.head_hash) return fail(cp.through_seq, null, `the last entry of archive ${cp.file} does not match its checkpoint's head hash`, cp.file);
@@ -106,20 +152,36 @@ export async function verifyChain(knex: Knex, options: VerifyOptions = {}): Prom
   const stray = await knex('audit_log').whereNotNull('seq').andWhere('seq', '<', expectedSeq).orderBy('seq').first('seq', 'id');
   if (stray) return fail(Number(stray.seq), Number(stray.id), 'an entry with an archived seq is in the table: it was inserted');
 
-  // Page by page in seq order; the next page is asked for before this one is checked, so on
-  // Postgres the database reads while this process hashes.
-  let next = tablePage(knex, expectedSeq, pageSize);
-  for (;;) {
-    const page = await next;
-    if (page.length === 0) break;
-    next = tablePage(knex, Number(page[page.length - 1].seq) + 1, pageSize);
-    for (const e of page) {
-      const failed = step(e);
-      if (failed) {
-        await next.catch(() => {});
-        return failed;
+  // The table in ranges of seq: [expectedSeq, max] split evenly, the last range open-ended (it
+  // also checks entries sealed during the walk). Each range checks itself from its first entry on.
+  const max = Number((await knex('audit_log').max({ m: 'seq' }).first())?.m ?? 0);
+  const target = workerTarget(knex);
+  const workers = Math.max(1, Math.min(options.workers ?? Math.min(4, os.availableParallelism()), Math.ceil((max - expectedSeq + 1) / pageSize)));
+  let segments: SegmentResult[];
+  if (target && workers > 1 && max - expectedSeq + 1 >= (options.parallelFrom ?? 200_000)) {
+    const span = Math.ceil((max - expectedSeq + 1) / workers);
+    segments = await Promise.all(Array.from({ length: workers }, (_, i) => {
+      const from = expectedSeq + i * span;
+      return runWorker({ ...target, from, to: i === workers - 1 ? null : from + span - 1, batchSize: pageSize, head: headCheck });
+    }));
+  } else segments = [await segmentHere(knex, expectedSeq, pageSize, headCheck)];
+
+  for (const s of segments) {
+    if (!s.first) continue;
+    // The range's first entry must follow what came before, as in a single walk.
+    if (s.first.seq !== expectedSeq) return fail(s.first.seq, s.first.id, expectedSeq < s.first.seq ? `entry with seq ${expectedSeq} is missing` : `unexpected seq ${s.first.seq}`);
+    if (s.first.prevHash !== prev) return fail(s.first.seq, s.first.id, 'previous hash does not match: an entry before it was removed or inserted');
+    if (s.problem) {
+      checked += s.checked;
+      if (s.last) {
+        prev = s.last.hash;
+        expectedSeq = s.last.seq + 1;
       }
+      return fail(s.problem.seq, s.problem.id, s.problem.reason);
     }
+    checked += s.checked;
+    prev = s.last!.hash;
+    expectedSeq = s.last!.seq + 1;
   }
 
   // A head inside a deleted archive file cannot be compared; one past the chain's end means a cut.

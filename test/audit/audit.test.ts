@@ -1,10 +1,10 @@
 // The audit log: entries written in the change's transaction (and rolled back with it), the hash chain sealed by sealAll(), tampering found by verifyChain(), erasure of values allowed, racing sealers never forking the chain.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Knex } from 'knex';
 import { apiClient, buildTestApp, createUser, setupAdmin, testConfig } from '../helper';
 import { openDatabase, type Database } from '../../src/db/database';
 import { sealAll, sealPending } from '../../src/audit/sealer';
-import { verifyChain } from '../../src/audit/verify';
+import { verifyChain, type VerifyOptions } from '../../src/audit/verify';
 import { entryHash } from '../../src/audit/chain';
 import type { AuditWriter } from '../../src/audit/writer';
 
@@ -71,9 +71,24 @@ t.test('a change and its audit entry commit or roll back together', async (t) =>
   t.equal(await auditCount(knex), countBeforeDup + 1);
 });
 
+/**
+ * verifyChain on this thread, and split into seq ranges checked by worker threads (2 or 3
+ * ranges in turn, so tampering falls at and between range boundaries): the split must give
+ * exactly the single walk's result.
+ */
+let splitCall = 0;
+async function verifyBothWays(t: Test, knex: Knex, options: VerifyOptions = {}) {
+  const single = await verifyChain(knex, { ...options, workers: 1 });
+  const workers = [2, 3][splitCall++ % 2];
+  const split = await verifyChain(knex, { ...options, workers, parallelFrom: 0, pageSize: options.pageSize ?? 2 });
+  t.same(split, single, `${workers} worker ranges give the single walk's result`);
+  return single;
+}
+
 t.test('the hash chain: sealing, verification, tampering, erasure', async (t) => {
   const { app } = await buildTestApp(t);
   const { knex } = app.core.db;
+  const verify = (k: Knex, options?: VerifyOptions) => verifyBothWays(t, k, options);
   const { token: adminToken } = await setupAdmin(app);
   const api = apiClient(app, adminToken);
   for (let i = 0; i < 3; i++) {
@@ -87,11 +102,11 @@ t.test('the hash chain: sealing, verification, tampering, erasure', async (t) =>
   t.equal(await sealAll(knex), 0, 'and then nothing is pending');
   const sealed = await knex('audit_log').orderBy('seq').select('*');
   t.same(sealed.map((r) => Number(r.seq)), Array.from({ length: total }, (_, i) => i + 1), 'seq runs 1..n');
-  const clean = await verifyChain(knex);
+  const clean = await verify(knex);
   t.equal(clean.ok, true, 'the untouched chain verifies');
   t.equal(clean.checked, total, 'every entry was checked');
   t.equal(clean.headHash, sealed[sealed.length - 1].hash);
-  const small = await verifyChain(knex, { pageSize: 3 });
+  const small = await verify(knex, { pageSize: 3 });
   t.equal(small.ok, true, 'also when read in small pages');
   t.equal(small.checked, total);
 
@@ -101,25 +116,25 @@ t.test('the hash chain: sealing, verification, tampering, erasure', async (t) =>
 
   // 1. An altered entry.
   await knex('audit_log').where({ id: middle.id }).update({ action: 'innocent' });
-  const altered = await verifyChain(knex);
+  const altered = await verify(knex);
   t.equal(altered.ok, false, 'an edited action is detected');
   t.same(altered.problem && { seq: altered.problem.seq, id: altered.problem.id }, { seq: middleSeq, id: middleId }, 'and the entry is named');
   t.match(altered.problem?.reason, /altered/);
   t.equal(altered.checked, middleSeq - 1, 'everything before it checked out');
   await knex('audit_log').where({ id: middle.id }).update({ action: middle.action });
-  t.equal((await verifyChain(knex)).ok, true, 'restored: verifies again');
+  t.equal((await verify(knex)).ok, true, 'restored: verifies again');
 
   // 2. A removed entry.
   const middleValues = await knex('audit_values').where({ entry_id: middle.id }).select('*');
   await knex('audit_values').where({ entry_id: middle.id }).delete();
   await knex('audit_log').where({ id: middle.id }).delete();
-  const removed = await verifyChain(knex);
+  const removed = await verify(knex);
   t.equal(removed.ok, false, 'a deleted entry is detected');
   t.equal(removed.problem?.seq, middleSeq + 1, 'at the entry after the gap');
   t.match(removed.problem?.reason, new RegExp(`seq ${middleSeq} is missing`));
   await knex('audit_log').insert(middle);
   if (middleValues.length) await knex('audit_values').insert(middleValues);
-  t.equal((await verifyChain(knex)).ok, true, 'restored: verifies again');
+  t.equal((await verify(knex)).ok, true, 'restored: verifies again');
 
   // 3. A forged entry slipped into the middle, with a correctly computed hash of its own.
   const later = sealed.filter((r) => Number(r.seq) >= middleSeq).sort((a, b) => Number(b.seq) - Number(a.seq));
@@ -129,33 +144,33 @@ t.test('the hash chain: sealing, verification, tampering, erasure', async (t) =>
   const [fr] = await knex('audit_log').insert({ ...forged, seq: middleSeq, prev_hash: prevHash, hash: 'x'.repeat(64) }).returning('id');
   const forgedId = Number(fr.id ?? fr);
   await knex('audit_log').where({ id: forgedId }).update({ hash: entryHash(prevHash, { ...forged, seq: middleSeq, id: forgedId }) });
-  const inserted = await verifyChain(knex);
+  const inserted = await verify(knex);
   t.equal(inserted.ok, false, 'an inserted entry is detected');
   t.same(inserted.problem && { seq: inserted.problem.seq, id: inserted.problem.id }, { seq: middleSeq + 1, id: middleId }, 'at the genuine entry it displaced');
   t.match(inserted.problem?.reason, /previous hash/);
   await knex('audit_log').where({ id: forgedId }).delete();
   for (const r of later.reverse()) await knex('audit_log').where({ id: r.id }).update({ seq: Number(r.seq) });
-  t.equal((await verifyChain(knex)).ok, true, 'restored: verifies again');
+  t.equal((await verify(knex)).ok, true, 'restored: verifies again');
 
   // 4. An altered value beside the chain.
   const withValues = await knex('audit_values as v').join('audit_log as l', 'l.id', 'v.entry_id').whereNotNull('l.seq').orderBy('l.seq').first('v.id', 'v.entry_id', 'v.field', 'v.after_value', 'l.seq');
   t.ok(withValues, 'some sealed entry has values');
   await knex('audit_values').where({ id: withValues.id }).update({ after_value: JSON.stringify('someone else') });
-  const valueAltered = await verifyChain(knex);
+  const valueAltered = await verify(knex);
   t.equal(valueAltered.ok, false, 'an altered stored value is detected');
   t.equal(valueAltered.problem?.id, Number(withValues.entry_id), 'on its entry');
   t.match(valueAltered.problem?.reason, new RegExp(`field "${withValues.field}"`));
   await knex('audit_values').where({ id: withValues.id }).update({ after_value: withValues.after_value });
-  t.equal((await verifyChain(knex)).ok, true, 'restored: verifies again');
+  t.equal((await verify(knex)).ok, true, 'restored: verifies again');
 
   // 5. Erasure: values may be deleted, the chain still verifies.
   const valueCount = Number((await knex('audit_values').count({ n: '*' }).first())?.n);
   t.ok(valueCount > 0, 'there are values to erase');
   await knex('audit_values').where({ entry_id: withValues.entry_id }).delete();
-  const partly = await verifyChain(knex);
+  const partly = await verify(knex);
   t.equal(partly.ok, true, "erasing one entry's values keeps verification passing");
   await knex('audit_values').delete();
-  const erased = await verifyChain(knex);
+  const erased = await verify(knex);
   t.equal(erased.ok, true, 'erasing every value keeps verification passing');
   t.equal(erased.checked, total);
   t.equal(await auditCount(knex), total, 'no entry was lost');

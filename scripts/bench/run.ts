@@ -22,6 +22,7 @@ import { loadConfig } from '../../src/config/load';
 import { openCliContext } from '../../src/cli/context';
 import { createPostgresDatabase, dropPostgresDatabase, adminDatabaseUrl, withDatabase } from './lib/database';
 import { customerScale } from './data/customers-common';
+import { dealScale } from './data/deals';
 import { TARGETS, type Scenario, type ScenarioContext } from './scenarios/types';
 
 interface Settings {
@@ -59,6 +60,8 @@ Scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
   --rate R           offer R requests/s in total instead of a closed loop
   --contacts N       customer data: contacts (default 20000; full size 1000000), with
   --companies N      companies (default contacts/5) and --activities N (default contacts*3)
+  --deals N          sales pipeline: deals with their stage history (default 0; issue 7: 300000)
+  --leads N          leads (default 0; issue 7: 500000)
   --sizes A,B        also run ${GROWTH_SCENARIO} at these user counts (Growth table)
   --contact-sizes A,B  also run ${CUSTOMER_GROWTH_SCENARIOS.join(', ')} at these contact counts
                      (companies = contacts / 5, activities = contacts × 3; customer Growth table)
@@ -232,7 +235,10 @@ async function measureScenario(scenario: Scenario, target: KehuTarget, data: Gen
   let loadAvg: number;
   try {
     const prepared = await scenario.prepare(scenarioContext(kehu.url, data, s.seed, scenario.name));
-    samples = await sampleResponses(kehu.url, prepared.headers, prepared.requests, scenario.kind === 'write' ? 4 : 100);
+    const sampled = scenario.kind === 'write' ? 4 : 100;
+    samples = await sampleResponses(kehu.url, prepared.headers, prepared.requests, sampled);
+    // Sequential variants: Kehu gets each once, after those the sampling sent.
+    const kehuSequence = prepared.sequential ? { next: Math.min(sampled, prepared.requests.length) } : undefined;
     const samplesFile = path.join(work, `ceiling-${scenario.name}.json`);
     fs.writeFileSync(samplesFile, JSON.stringify(samples));
     ceiling = await startCeiling(samplesFile, path.join(work, `ceiling-${scenario.name}.log`));
@@ -246,7 +252,7 @@ async function measureScenario(scenario: Scenario, target: KehuTarget, data: Gen
       const cpu0 = cpuMs(server.pid);
       // Background load (readers while writes are measured) runs for the same time, at its own rate.
       const background = bg ? drive({ url: server.url, connections: bg.connections, rate: bg.rate, headers: bg.headers, requests: bg.requests, seed: s.seed + 1, durationS }) : null;
-      const result = await drive({ url: server.url, connections, rate: s.rate ?? undefined, headers: prepared.headers, requests: prepared.requests, seed: s.seed, durationS });
+      const result = await drive({ url: server.url, connections, rate: s.rate ?? undefined, headers: prepared.headers, requests: prepared.requests, seed: s.seed, durationS, sequence: which === 'kehu' ? kehuSequence : undefined });
       const bgResult = background ? await background : null;
       cpu[which] += cpuMs(server.pid) - cpu0;
       if (record && which === 'kehu' && bgResult) backgroundRuns.push(bgResult);
@@ -327,7 +333,9 @@ function dataKey(s: Settings, users: number, customers: Record<string, number>):
   const dir = path.join(REPO, 'scripts', 'bench', 'data');
   for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.ts')) hash.update(f).update(fs.readFileSync(path.join(dir, f)));
   const c = customerScale(customers);
-  return `${s.db}_u${users}_s${s.seed}_c${c.contacts}_co${c.companies}_a${c.activities}_${hash.digest('hex').slice(0, 8)}`;
+  const d = dealScale(customers);
+  const pipeline = d.deals || d.leads ? `_d${d.deals}_l${d.leads}` : '';
+  return `${s.db}_u${users}_s${s.seed}_c${c.contacts}_co${c.companies}_a${c.activities}${pipeline}_${hash.digest('hex').slice(0, 8)}`;
 }
 
 /** A kept data set under --data-cache: reused when its result file exists, else generated and kept. */
@@ -384,7 +392,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  args.only(['db', 'users', 'seed', 'connections', 'duration', 'warmup', 'rounds', 'rate', 'sizes', 'contact-sizes', 'data-cache', 'cpu-prof', 'cold-starts', 'log-level', 'no-report', 'keep', 'no-build', 'help', 'contacts', 'companies', 'activities']);
+  args.only(['db', 'users', 'seed', 'connections', 'duration', 'warmup', 'rounds', 'rate', 'sizes', 'contact-sizes', 'data-cache', 'cpu-prof', 'cold-starts', 'log-level', 'no-report', 'keep', 'no-build', 'help', 'contacts', 'companies', 'activities', 'deals', 'leads']);
   const which = args.positionals[0] ?? (args.list('contact-sizes') || args.list('sizes') ? 'none' : undefined);
   if (!which) throw new ArgsError('name a scenario or "all"');
   const scenarios = which === 'all' ? [...SCENARIOS] : which === 'none' ? [] : which.split(',').map((n) => findScenario(n) ?? (() => { throw new ArgsError(`unknown scenario ${n}`); })());
@@ -404,7 +412,7 @@ async function main(argv: string[]): Promise<number> {
     sizes: args.list('sizes') ?? [],
     report: !args.flag('no-report'),
     keep: args.flag('keep'),
-    customers: Object.fromEntries((['contacts', 'companies', 'activities'] as const).flatMap((k) => (args.number(k) === undefined ? [] : [[k, args.number(k)!]]))),
+    customers: Object.fromEntries((['contacts', 'companies', 'activities', 'deals', 'leads'] as const).flatMap((k) => (args.number(k) === undefined ? [] : [[k, args.number(k)!]]))),
     dataCache: args.string('data-cache') ?? null,
     contactSizes: args.list('contact-sizes') ?? [],
     cpuProfDir: args.string('cpu-prof') ?? null,

@@ -9,8 +9,10 @@ import contacts from './contacts';
 import activities from './activities';
 import tags from './tags';
 import searchIndex from './search-index';
+import deals from './deals';
+import leads from './leads';
 
-export const GENERATORS: readonly TableGenerator[] = [teams, users, setup, companies, contacts, activities, tags, searchIndex];
+export const GENERATORS: readonly TableGenerator[] = [teams, users, setup, companies, contacts, activities, tags, searchIndex, deals, leads];
 
 /** Generators in an order where each comes after everything it depends on (stable otherwise). */
 export function inDependencyOrder(generators: readonly TableGenerator[] = GENERATORS): TableGenerator[] {

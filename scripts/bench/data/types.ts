@@ -65,6 +65,8 @@ export interface BenchRefs {
   companies?: { count: number; owner: Int32Array; team: Int32Array; createdMs: Float64Array; deleted: Uint8Array; names: string[]; shortNames: Array<string | null> };
   /** Contacts, column-wise by id - 1; company 0 means none. */
   contacts?: { count: number; company: Int32Array; owner: Int32Array; team: Int32Array; createdMs: Float64Array; deleted: Uint8Array; names: string[]; mobiles: Array<string | null> };
+  /** Deals, column-wise by id - 1 (the deals generator); company 0 means none, contact is the main one. */
+  deals?: { count: number; owner: Int32Array; team: Int32Array; company: Int32Array; contact: Int32Array; createdMs: Float64Array; deleted: Uint8Array; open: Uint8Array; pipeline: Int32Array };
   /** What scenarios need to build realistic requests (filled by the customer generators). */
   samples?: BenchSamples;
 }
@@ -80,6 +82,15 @@ export interface BenchSamples {
   searchTerms?: Array<{ q: string; kind: string }>;
   /** Owners (user ids) with the most contacts, most first. */
   topOwners?: number[];
+  /** The sales pipeline (deals generator): pipelines, the reps with the most deals, managers' sales teams. */
+  pipeline?: {
+    defaultPipelineId: number;
+    renewalsPipelineId: number | null;
+    /** [sales rep id, live deals in the default pipeline], most first. */
+    topDealOwners: Array<[number, number]>;
+    /** Active managers with a password: the sales teams in their scope, [team id, live deals], most first. */
+    managerTeams: Array<{ managerId: number; teams: Array<[number, number]> }>;
+  };
 }
 
 export interface GenContext {

@@ -24,6 +24,12 @@ export interface DriveOptions {
   /** One request, or variants drawn at random (seeded) per request. */
   requests: BenchRequest[];
   seed: number;
+  /**
+   * Take the variants in order from `next` (advanced as requests are made, so successive drives
+   * continue where the last one stopped) instead of at random: for writes that are valid once each
+   * (a move at a record's current version).
+   */
+  sequence?: { next: number };
 }
 
 export interface DriveResult {
@@ -87,6 +93,14 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     // A fixed request: autocannon encodes it once.
     const r = options.requests[0];
     opts.requests = [{ method: r.method, path: r.path, body: r.body, headers: { ...options.headers, ...r.headers } }];
+  } else if (options.sequence) {
+    const seq = options.sequence;
+    opts.requests = [{
+      setupRequest: (req: Record<string, unknown>) => {
+        const v = options.requests[seq.next++ % options.requests.length];
+        return { ...req, method: v.method, path: v.path, body: v.body, headers: { ...options.headers, ...v.headers } };
+      },
+    }];
   } else {
     const rng = Rng.derive(options.seed, 'requests');
     const weights = options.requests.map((r) => r.weight ?? 1);

@@ -11,8 +11,9 @@ import search from './search';
 import company360 from './company-360';
 import { createActivity, createActivity200, writesUnderReads } from './create-activity';
 import officeDay from './office-day';
+import { boardManagerTeam, boardRep, dealMove200 } from './pipeline';
 
-export const SCENARIOS: readonly Scenario[] = [loginPage, home, apiMe, apiUsers, signIn, contactsList, contactsListManager, search, company360, createActivity, createActivity200, writesUnderReads, officeDay];
+export const SCENARIOS: readonly Scenario[] = [loginPage, home, apiMe, apiUsers, signIn, contactsList, contactsListManager, search, company360, createActivity, createActivity200, writesUnderReads, officeDay, boardRep, boardManagerTeam, dealMove200];
 
 /** The scenario the Growth table runs at several data sizes. */
 export const GROWTH_SCENARIO = 'api-users';

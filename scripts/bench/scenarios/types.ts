@@ -32,6 +32,12 @@ export interface PreparedScenario {
   /** One request, or weighted variants picked at random per request. */
   requests: BenchRequest[];
   /**
+   * Send Kehu the variants in order, each once (after the ones sampled before the run), instead of
+   * at random: for writes valid only once (a deal moved at its current version). Provide more
+   * variants than the run sends (rate × (warm-up + duration)).
+   */
+  sequential?: boolean;
+  /**
    * Load driven at the same time as the measured requests, at its own offered rate, and reported
    * separately (e.g. readers at 1,000/s while the measured writes run at 200/s).
    */

@@ -94,7 +94,7 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
     if (q.owner_id) filter.owner_id = String(q.owner_id);
     if (q.team_id) filter.team_id = String(q.team_id);
     if (q.close_from || q.close_to) filter.expected_close_date = { ...(q.close_from ? { gte: q.close_from } : {}), ...(q.close_to ? { lte: q.close_to } : {}) };
-    const board = await deals.board(actor, pipeline.id, { filter, limit: 20 });
+    const board = await deals.board(actor, pipeline.id, { filter, limit: 20 }, pipeline);
     const options = await moveOptions(req, pipeline);
     const back = `/deals/board?${toQuerystring({ pipeline_id: pipeline.id, owner_id: q.owner_id, team_id: q.team_id, close_from: q.close_from, close_to: q.close_to })}`;
     const canMove = can(actor, 'deals', 'update');

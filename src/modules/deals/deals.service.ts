@@ -13,7 +13,7 @@ import { sortKey } from '../../lib/text';
 import { validate } from '../../lib/validate';
 import { createRecordService, type RecordRow } from '../records/record-service';
 import { checkVersion, findInScope, requireAction, updateAtVersion } from '../records/scoped';
-import type { PipelinesService, Stage } from '../pipelines';
+import type { Pipeline, PipelinesService, Stage } from '../pipelines';
 import type { CompaniesService } from '../companies';
 import type { SettingsService } from '../settings';
 import { boardListSpec, DEAL_AUDIT_FIELDS, DEAL_COLUMNS, dealCreateSchema, dealMoveSchema, dealsListSpec, dealUpdateSchema } from './deals.schemas';
@@ -160,10 +160,9 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
     return qb;
   }
 
-  async function cardsOf(actor: Actor, stage: Stage, rows: Array<Record<string, unknown>>): Promise<Card[]> {
+  /** Cards from deal rows (company names from one lookup for the whole board). */
+  function cardsOf(stage: Stage, rows: Array<Record<string, unknown>>, names: Map<number, string>): Card[] {
     const serialized = core.db.rows.many<Record<string, unknown>>('deals', rows);
-    const companyIds = serialized.map((r) => r.company_id as number | null).filter((id): id is number => Boolean(id));
-    const names = await deps.companies.names(actor, companyIds);
     const nowMs = core.clock.now().getTime();
     return serialized.map((r) => {
       const inStage = nowMs - new Date(r.stage_entered_at as string).getTime();
@@ -177,20 +176,48 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
     });
   }
 
-  /** One column's cards, oldest in the stage first, keyset-paged on (stage_entered_at, id). */
-  async function columnCards(actor: Actor, pipelineId: number, stage: Stage, query: { cursor?: string; limit?: number; filter?: ListQuery['filter'] }): Promise<{ cards: Card[]; next_cursor: string | null }> {
-    const limit = Math.min(query.limit ?? 20, 100);
+  /** One column's card query: oldest in the stage first, keyset-paged on (stage_entered_at, id); limit + 1 rows. */
+  function columnQuery(actor: Actor, pipelineId: number, stage: Stage, limit: number, query: { cursor?: string; filter?: ListQuery['filter'] }): Knex.QueryBuilder {
     const qb = boardFilter(knex('deals').select(CARD_COLUMNS), actor, pipelineId, query.filter);
     qb.where('deals.stage_id', stage.id);
     if (query.cursor) {
       const [at, id] = decodeCursor(query.cursor);
       qb.where((w: Knex.QueryBuilder) => w.where('deals.stage_entered_at', '>', at as string).orWhere((x: Knex.QueryBuilder) => x.where('deals.stage_entered_at', at as string).where('deals.id', '>', id)));
     }
-    qb.orderBy('deals.stage_entered_at', 'asc').orderBy('deals.id', 'asc').limit(limit + 1);
-    const rows = await qb;
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { cards: await cardsOf(actor, stage, page), next_cursor: rows.length > limit && last ? encodeCursor(last.stage_entered_at, Number(last.id)) : null };
+    return qb.orderBy('deals.stage_entered_at', 'asc').orderBy('deals.id', 'asc').limit(limit + 1);
+  }
+
+  /**
+   * The first page of cards of several columns: each column is its own index range (LIMIT per
+   * stage), sent as one statement (UNION ALL) with one company-name lookup for all of them, instead
+   * of a round trip and a name query per column.
+   */
+  async function columnsCards(actor: Actor, pipelineId: number, stages: Stage[], query: { cursor?: string; limit?: number; filter?: ListQuery['filter'] }): Promise<Map<number, { cards: Card[]; next_cursor: string | null }>> {
+    const limit = Math.min(query.limit ?? 20, 100);
+    const out = new Map<number, { cards: Card[]; next_cursor: string | null }>();
+    if (!stages.length) return out;
+    const parts = stages.map((stage, i) => knex.select('*').from(columnQuery(actor, pipelineId, stage, limit, query).as(`col${i}`)));
+    const [first, ...rest] = parts;
+    const rows: Array<Record<string, unknown>> = rest.length ? await first.unionAll(rest) : await first;
+    const byStage = new Map<number, Array<Record<string, unknown>>>(stages.map((s) => [s.id, []]));
+    for (const r of rows) byStage.get(Number(r.stage_id))?.push(r);
+    const pages = new Map<number, Array<Record<string, unknown>>>();
+    const companyIds = new Set<number>();
+    for (const stage of stages) {
+      // UNION ALL keeps no order between or within its parts: sort each column again.
+      const list = byStage.get(stage.id)!.sort((a, b) => (a.stage_entered_at as string) < (b.stage_entered_at as string) ? -1 : (a.stage_entered_at as string) > (b.stage_entered_at as string) ? 1 : Number(a.id) - Number(b.id));
+      const page = list.slice(0, limit);
+      pages.set(stage.id, list);
+      for (const r of page) if (r.company_id) companyIds.add(Number(r.company_id));
+    }
+    const names = await deps.companies.names(actor, [...companyIds]);
+    for (const stage of stages) {
+      const list = pages.get(stage.id)!;
+      const page = list.slice(0, limit);
+      const last = page[page.length - 1];
+      out.set(stage.id, { cards: cardsOf(stage, page, names), next_cursor: list.length > limit && last ? encodeCursor(last.stage_entered_at as string, Number(last.id)) : null });
+    }
+    return out;
   }
 
   async function loadRaw(db: Knex, actor: Actor, id: number): Promise<Record<string, unknown>> {
@@ -275,9 +302,10 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
      * The board of a pipeline: per stage the count, total and probability-weighted total of the
      * deals the actor may see (one GROUP BY through the scope), and the first cards of each column.
      */
-    async board(actor: Actor, pipelineId: number, query: { filter?: ListQuery['filter']; limit?: number } = {}): Promise<{ pipeline: Awaited<ReturnType<PipelinesService['get']>>; columns: BoardColumn[] }> {
+    async board(actor: Actor, pipelineId: number, query: { filter?: ListQuery['filter']; limit?: number } = {}, known?: Pipeline): Promise<{ pipeline: Pipeline; columns: BoardColumn[] }> {
       requirePermission(actor, 'deals', 'read');
-      const pipeline = await deps.pipelines.get(actor, pipelineId);
+      // A caller that has just read the pipeline (the board page) passes it along.
+      const pipeline = known && known.id === pipelineId ? known : await deps.pipelines.get(actor, pipelineId);
       const agg = await boardFilter(
         knex('deals')
           .join('pipeline_stages as s', 's.id', 'deals.stage_id')
@@ -290,10 +318,11 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
           .orderBy('deals.currency'),
         actor, pipelineId, query.filter,
       );
+      const cardsByStage = await columnsCards(actor, pipelineId, pipeline.stages, { limit: query.limit, filter: query.filter });
       const columns: BoardColumn[] = [];
       for (const stage of pipeline.stages) {
         const rows = agg.filter((r: { stage_id: number }) => Number(r.stage_id) === stage.id);
-        const { cards, next_cursor } = await columnCards(actor, pipelineId, stage, { limit: query.limit, filter: query.filter });
+        const { cards, next_cursor } = cardsByStage.get(stage.id)!;
         columns.push({
           stage,
           count: rows.reduce((n: number, r: { n: number | string }) => n + Number(r.n), 0),
@@ -311,7 +340,7 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
       const pipeline = await deps.pipelines.get(actor, pipelineId);
       const stage = pipeline.stages.find((s) => s.id === stageId);
       if (!stage) throw new NotFoundError('stage');
-      const page = await columnCards(actor, pipelineId, stage, query);
+      const page = (await columnsCards(actor, pipelineId, [stage], query)).get(stage.id)!;
       return { data: page.cards, next_cursor: page.next_cursor };
     },
   };

@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../lib/time';
-import { commitment } from './chain';
+import { commitmentOfText } from './chain';
 
 /** Who did it and from where: the actor of a request, or the system (jobs, CLI). */
 export interface AuditSource {
@@ -41,39 +41,44 @@ export interface AuditWriter {
   record(trx: Knex.Transaction | Knex, source: AuditSource, event: AuditEvent): Promise<number>;
 }
 
+const ENTRY_INSERT = 'insert into audit_log (at, actor_id, ip, user_agent, request_id, action, record_type, record_id, changes) values (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const VALUE_COLUMNS = 'audit_values (entry_id, field, salt, before_value, after_value)';
+
 export function createAuditWriter(clock: Clock): AuditWriter {
   return {
     async record(trx, source, event) {
       const fields = Object.entries(event.changes ?? {});
-      const values = fields.map(([field, [before, after]]) => {
-        const salt = crypto.randomBytes(16).toString('hex');
-        return { field, salt, before, after };
-      });
-      const committed = Object.fromEntries(values.map((v) => [v.field, [commitment(v.salt, `${v.field}:before`, v.before), commitment(v.salt, `${v.field}:after`, v.after)]]));
-      const [row] = await trx('audit_log')
-        .insert({
-          at: clock.now().toISOString(),
-          actor_id: source.userId,
-          ip: source.ip,
-          user_agent: source.userAgent?.slice(0, 300) ?? null,
-          request_id: source.requestId,
-          action: event.action,
-          record_type: event.recordType,
-          record_id: event.recordId === undefined || event.recordId === null ? null : String(event.recordId),
-          changes: values.length ? JSON.stringify(committed) : null,
-        })
-        .returning('id');
-      const id = Number(typeof row === 'object' ? row.id : row);
-      if (values.length) {
-        await trx('audit_values').insert(
-          values.map((v) => ({
-            entry_id: id,
-            field: v.field,
-            salt: v.salt,
-            before_value: JSON.stringify(v.before ?? null),
-            after_value: JSON.stringify(v.after ?? null),
-          })),
+      const committed: Record<string, [string, string]> = {};
+      // Each value's JSON is written once: committed to, and stored as that same text.
+      const values: Array<[field: string, salt: string, before: string, after: string]> = [];
+      if (fields.length) {
+        const salts = crypto.randomBytes(16 * fields.length).toString('hex');
+        fields.forEach(([field, [before, after]], i) => {
+          const salt = salts.slice(32 * i, 32 * i + 32);
+          const b = JSON.stringify(before ?? null);
+          const a = JSON.stringify(after ?? null);
+          committed[field] = [commitmentOfText(salt, `${field}:before`, b), commitmentOfText(salt, `${field}:after`, a)];
+          values.push([field, salt, b, a]);
+        });
+      }
+      const entry = [
+        clock.now().toISOString(), source.userId ?? null, source.ip ?? null, source.userAgent?.slice(0, 300) ?? null, source.requestId ?? null, event.action, event.recordType,
+        event.recordId === undefined || event.recordId === null ? null : String(event.recordId), values.length ? JSON.stringify(committed) : null,
+      ];
+      const postgres = (trx as unknown as { client: { config: { client?: unknown } } }).client.config.client === 'pg';
+      // Fixed SQL (no query building); on Postgres the entry and its values in one statement.
+      if (postgres && values.length) {
+        const rows = values.map(() => '(?, ?, ?, ?)').join(', ');
+        const result = await trx.raw(
+          `with e as (${ENTRY_INSERT} returning id) insert into ${VALUE_COLUMNS} select e.id, v.field, v.salt, v.b, v.a from e, (values ${rows}) as v (field, salt, b, a) returning entry_id`,
+          [...entry, ...values.flat()],
         );
+        return Number(result.rows[0].entry_id);
+      }
+      const inserted = await trx.raw(`${ENTRY_INSERT} returning id`, entry);
+      const id = Number((postgres ? inserted.rows : inserted)[0].id);
+      if (values.length) {
+        await trx.raw(`insert into ${VALUE_COLUMNS} values ${values.map(() => '(?, ?, ?, ?, ?)').join(', ')}`, values.flatMap((v) => [id, ...v]));
       }
       return id;
     },

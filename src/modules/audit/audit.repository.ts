@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import { archiveDir, readPiece, type StoredEntry } from '../../audit/archive';
 import { ENTRY_COLUMNS, listCheckpoints, withValues } from '../../audit/store';
+import type { Reader } from '../../db/reader';
 
 export interface AuditFilter {
   actor_id?: number;
@@ -37,6 +38,8 @@ export interface Position {
 
 export interface Entry extends StoredEntry {
   archived: boolean;
+  /** The actor's name, when the entry was read from the table (joined); archived entries have none. */
+  actor_name?: string | null;
 }
 
 /** Newest first: later `at`, then higher id. */
@@ -58,7 +61,32 @@ function matches(e: StoredEntry, f: AuditFilter, after: Position | null): boolea
   );
 }
 
-export function createAuditRepository(knex: Knex, dataDir: string) {
+/** An entry with its kept values, joined with its actor's name, in one statement (see fromQuery). */
+const PAGE_COLUMNS = `a.seq, a.id, a.at, a.actor_id, a.ip, a.user_agent, a.request_id, a.action, a.record_type, a.record_id, a.changes, a.prev_hash, a.hash,
+  u.name as actor_name, v.field as v_field, v.salt as v_salt, v.before_value as v_before, v.after_value as v_after`;
+
+interface PageRow {
+  seq: number | string | null;
+  id: number | string;
+  at: string;
+  actor_id: number | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  action: string;
+  record_type: string;
+  record_id: string | null;
+  changes: string | null;
+  prev_hash: string | null;
+  hash: string | null;
+  actor_name: string | null;
+  v_field: string | null;
+  v_salt: string;
+  v_before: string | null;
+  v_after: string | null;
+}
+
+export function createAuditRepository(knex: Knex, read: Reader, dataDir: string) {
   const dir = archiveDir(dataDir);
 
   async function fromTable(f: AuditFilter, after: Position | null, limit: number): Promise<Entry[]> {
@@ -67,7 +95,7 @@ export function createAuditRepository(knex: Knex, dataDir: string) {
       // one OR that the databases would answer by collecting and sorting all of a user's entries.
       const { sign_ins_of: userId, ...rest } = f;
       const [mine, failed] = await Promise.all([
-        fromQuery({ ...rest, actor_id: userId }, after, limit, (qb) => qb.whereIn('action', SIGN_IN_ACTIONS)),
+        fromQuery({ ...rest, actor_id: userId }, after, limit, SIGN_IN_ACTIONS),
         fromQuery({ ...rest, record_type: 'users', record_id: String(userId), action: SIGN_IN_FAILED }, after, limit),
       ]);
       return [...mine, ...failed].sort(newerFirst).slice(0, limit);
@@ -75,24 +103,73 @@ export function createAuditRepository(knex: Knex, dataDir: string) {
     return fromQuery(f, after, limit);
   }
 
-  async function fromQuery(f: AuditFilter, after: Position | null, limit: number, extra?: (qb: Knex.QueryBuilder) => void): Promise<Entry[]> {
-    const qb = knex('audit_log').select(ENTRY_COLUMNS).orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
-    for (const key of ['actor_id', 'action', 'record_type', 'record_id', 'ip'] as const) if (f[key] !== undefined) qb.where(key, f[key]!);
-    if (f.from) qb.where('at', '>=', f.from);
-    if (f.to) qb.where('at', '<', f.to);
-    if (after) qb.where((w) => w.where('at', '<', after.at).orWhere((o) => o.where('at', after.at).andWhere('id', '<', after.id)));
-    extra?.(qb);
-    return (await withValues(knex, await qb)).map((e) => ({ ...e, archived: false }));
+  /**
+   * One page of the table in one fixed statement through the reader (no query building, a
+   * prepared statement per filter shape): the newest `limit` matching entries, each joined with
+   * its kept values (one row per value) and its actor's name.
+   */
+  async function fromQuery(f: AuditFilter, after: Position | null, limit: number, actions?: readonly string[]): Promise<Entry[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const key of ['actor_id', 'action', 'record_type', 'record_id', 'ip'] as const) {
+      if (f[key] !== undefined) {
+        where.push(`${key} = ?`);
+        params.push(f[key]);
+      }
+    }
+    if (f.from) {
+      where.push('at >= ?');
+      params.push(f.from);
+    }
+    if (f.to) {
+      where.push('at < ?');
+      params.push(f.to);
+    }
+    if (after) {
+      where.push('(at < ? or (at = ? and id < ?))');
+      params.push(after.at, after.at, after.id);
+    }
+    if (actions) {
+      where.push(`action in (${actions.map(() => '?').join(', ')})`);
+      params.push(...actions);
+    }
+    params.push(limit);
+    const sql = `select ${PAGE_COLUMNS}
+      from (select * from audit_log${where.length ? ` where ${where.join(' and ')}` : ''} order by at desc, id desc limit ?) a
+      left join users u on u.id = a.actor_id
+      left join audit_values v on a.changes is not null and v.entry_id = a.id
+      order by a.at desc, a.id desc, v.field`;
+    const rows = await read.all<PageRow>(sql, params);
+    const out: Entry[] = [];
+    let last: Entry | null = null;
+    for (const r of rows) {
+      const id = Number(r.id);
+      if (!last || last.id !== id) {
+        last = {
+          seq: r.seq === null ? (null as unknown as number) : Number(r.seq), id, at: r.at, actor_id: r.actor_id === null ? null : Number(r.actor_id),
+          ip: r.ip, user_agent: r.user_agent, request_id: r.request_id, action: r.action, record_type: r.record_type, record_id: r.record_id,
+          changes: r.changes, prev_hash: r.prev_hash as string, hash: r.hash as string, values: [], archived: false, actor_name: r.actor_name,
+        };
+        out.push(last);
+      }
+      if (r.v_field !== null) last.values.push({ field: r.v_field, salt: r.v_salt, before_value: r.v_before, after_value: r.v_after });
+    }
+    return out;
+  }
+
+  /** The archive pieces (checkpoints with their files) a reader may have to open. */
+  async function pieces(): Promise<Array<{ file: string; first_at: string; last_at: string }>> {
+    return read.all('select file, first_at, last_at from audit_checkpoints where file_deleted_at is null order by from_seq', []);
   }
 
   return {
     /** One page newest first after `after`; `more` says whether anything older matches. */
     async page(f: AuditFilter, after: Position | null, limit: number): Promise<{ entries: Entry[]; more: boolean }> {
       let found = await fromTable(f, after, limit + 1);
-      const pieces = (await listCheckpoints(knex))
-        .filter((cp) => !cp.file_deleted_at && (!f.from || cp.last_at >= f.from) && (!f.to || cp.first_at < f.to) && (!after || cp.first_at <= after.at))
+      const matching = (await pieces())
+        .filter((cp) => (!f.from || cp.last_at >= f.from) && (!f.to || cp.first_at < f.to) && (!after || cp.first_at <= after.at))
         .sort((a, b) => (a.last_at < b.last_at ? 1 : -1));
-      for (const cp of pieces) {
+      for (const cp of matching) {
         // Once the page is full, a piece whose newest entry is older than the page's last cannot contribute.
         if (found.length > limit && cp.last_at < found[limit].at) break;
         const piece = await readPiece(dir, cp.file);
@@ -116,6 +193,7 @@ export function createAuditRepository(knex: Knex, dataDir: string) {
 
     async userNames(ids: number[]): Promise<Map<number, string>> {
       const unique = [...new Set(ids)];
+      if (unique.length === 0) return new Map();
       const rows = unique.length ? await knex('users').whereIn('id', unique).select('id', 'name') : [];
       return new Map(rows.map((r) => [Number(r.id), r.name as string]));
     },

@@ -48,7 +48,7 @@ function bound(value: string, tz: string, op: 'gte' | 'lte'): string {
 
 export function createAuditLogService(core: Core, deps: { settings: { company(): Promise<{ timezone: string }> } }) {
   const { knex } = core.db;
-  const repo = createAuditRepository(knex, core.config.dataDir);
+  const repo = createAuditRepository(knex, core.db.read, core.config.dataDir);
 
   /** The API/page filter as stored-time bounds: a bare date means that whole day in the company's time zone. */
   async function toFilter(q: AuditQuery['filter'] = {}): Promise<AuditFilter> {
@@ -79,7 +79,19 @@ export function createAuditLogService(core: Core, deps: { settings: { company():
     };
   }
 
-  const namesFor = (entries: Entry[]) => repo.userNames(entries.flatMap((e) => (e.actor_id === null ? [] : [e.actor_id])));
+  /** Actors' names: table entries carry theirs (joined); only archived ones are looked up. */
+  async function namesFor(entries: Entry[]): Promise<Map<number, string>> {
+    const names = new Map<number, string>();
+    const missing: number[] = [];
+    for (const e of entries) {
+      if (e.actor_id === null) continue;
+      if (e.actor_name !== undefined) {
+        if (e.actor_name !== null) names.set(e.actor_id, e.actor_name);
+      } else if (!names.has(e.actor_id)) missing.push(e.actor_id);
+    }
+    if (missing.length) for (const [id, name] of await repo.userNames(missing)) names.set(id, name);
+    return names;
+  }
 
   async function page(actor: Actor, f: AuditFilter, cursor: string | undefined, limit: number) {
     const { entries, more } = await repo.page(f, decodeCursor(cursor), limit);

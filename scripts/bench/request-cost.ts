@@ -1,0 +1,149 @@
+// CPU time per request of each request variant, in one process with no HTTP or queueing in between:
+// builds the app on an existing data set (a bench --data-cache entry or a kept bench database) and
+// runs each variant N times through Fastify's inject, timing process CPU. The figure that decides
+// how many requests a second one core can serve, without the noise of other work on the machine.
+// Usage: npx tsx scripts/bench/request-cost.ts <generate-result.json> [--database-url URL] [--data-dir DIR] [--n 200] [--only contacts,search,timeline]
+import fs from 'node:fs';
+import inspector from 'node:inspector/promises';
+import { buildApp } from '../../src/app';
+import { loadConfig } from '../../src/config/load';
+import type { GenerateResult } from './generate';
+
+const args = process.argv.slice(2);
+const opt = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const resultFile = args[0];
+if (!resultFile) throw new Error('usage: request-cost.ts <generate-result.json> [--database-url URL] [--data-dir DIR] [--n 200]');
+const data = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as GenerateResult;
+const n = Number(opt('n') ?? 200);
+const only = opt('only')?.split(',');
+
+async function main(): Promise<void> {
+  const env: NodeJS.ProcessEnv = { KEHU_DATA_DIR: opt('data-dir') ?? require('node:path').dirname(resultFile), KEHU_LOG_LEVEL: 'warn', KEHU_JOBS_ENABLED: 'false', KEHU_BACKUP_SCHEDULE: '' };
+  if (opt('database-url')) env.KEHU_DATABASE_URL = opt('database-url');
+  const { config } = loadConfig({ env });
+  const app = await buildApp({ config, logger: false });
+  // --sql: the time of each fixed-SQL read (core.db.read) a variant runs, to tell the database's
+  // share from the rest.
+  const sqlTimes = new Map<string, { ms: number; calls: number; rows: number }>();
+  const lastParams = new Map<string, readonly unknown[]>();
+  if (args.includes('--sql')) {
+    const read = app.core.db.read;
+    const all = read.all.bind(read);
+    read.all = async <T>(sql: string, params: readonly unknown[]): Promise<T[]> => {
+      const t = process.hrtime.bigint();
+      const rows = await all<T>(sql, params);
+      const key = sql.replace(/\s+/g, ' ');
+      lastParams.set(key, params);
+      const e = sqlTimes.get(key) ?? { ms: 0, calls: 0, rows: 0 };
+      e.ms += Number(process.hrtime.bigint() - t) / 1e6;
+      e.calls += 1;
+      e.rows += rows.length;
+      sqlTimes.set(key, e);
+      return rows;
+    };
+    // Knex's queries (writes, transactions) too, timed from its query events.
+    const started = new Map<string, bigint>();
+    app.core.db.knex.on('query', (q: { __knexQueryUid: string }) => started.set(q.__knexQueryUid, process.hrtime.bigint()));
+    app.core.db.knex.on('query-response', (response: unknown, q: { __knexQueryUid: string; sql: string; bindings?: unknown[] }) => {
+      const t = started.get(q.__knexQueryUid);
+      if (t === undefined) return;
+      started.delete(q.__knexQueryUid);
+      const key = `[knex] ${q.sql.replace(/\s+/g, ' ')}`;
+      lastParams.set(key, q.bindings ?? []);
+      const e = sqlTimes.get(key) ?? { ms: 0, calls: 0, rows: 0 };
+      e.ms += Number(process.hrtime.bigint() - t) / 1e6;
+      e.calls += 1;
+      e.rows += Array.isArray(response) ? response.length : 1;
+      sqlTimes.set(key, e);
+    });
+  }
+  const login = async (role: 'sales' | 'manager' | 'admin', pick: (ids: number[]) => number) => {
+    const accounts = data.accounts[role];
+    const a = accounts[pick(accounts.map((x) => x.id))] ?? accounts[0];
+    const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: a.email, password: 'Bench-pass-2026!' } });
+    const body = res.json() as { data: { token: string } };
+    return { headers: { authorization: `Bearer ${body.data.token}`, accept: 'application/json' }, id: a.id };
+  };
+  const top = data.samples.topOwners ?? [];
+  const rep = await login('sales', (ids) => ids.map((id, i) => [i, top.indexOf(id) < 0 ? 1e9 : top.indexOf(id)]).sort((x, y) => x[1] - y[1])[0][0]);
+  const mgr = await login('manager', () => 0);
+  const adm = await login('admin', () => 0);
+  const term2 = data.samples.searchTerms?.find((t) => t.kind === 'two-char')?.q ?? '科技';
+  const phone = data.samples.searchTerms?.find((t) => t.kind === 'phone-4')?.q ?? '1234';
+  const busy = data.samples.busyCompanies?.[0] ?? 1;
+  const groups: Record<string, Array<[typeof rep, string]>> = {
+    base: [[rep, '/api/v1/auth/me'], [rep, '/healthz']],
+    contacts: [
+      [rep, '/api/v1/contacts?limit=50'],
+      [rep, '/api/v1/contacts?limit=50&sort=-updated_at'],
+      [rep, '/api/v1/contacts?limit=50&filter[no_contact_days][gte]=30&sort=last_contact_at'],
+      [rep, '/api/v1/contacts?limit=50&filter[tag]=1'],
+      [rep, '/api/v1/contacts?limit=50&filter[source]=trade_show&sort=-created_at'],
+      [rep, `/api/v1/contacts?limit=50&q=${encodeURIComponent('王')}`],
+      [mgr, '/api/v1/contacts?limit=50'],
+      [mgr, '/api/v1/contacts?limit=50&filter[tag]=1'],
+      [mgr, '/api/v1/contacts?limit=50&filter[no_contact_days][gte]=30&sort=last_contact_at'],
+    ],
+    search: [[rep, `/api/v1/search?q=${encodeURIComponent(term2)}`], [rep, `/api/v1/search?q=${phone}`], [rep, `/api/v1/search?q=${encodeURIComponent('王')}`]],
+    timeline: [[adm, `/api/v1/companies/${busy}/timeline`]],
+    write: [[rep, 'POST /api/v1/activities']],
+  };
+  // The write variant: a call logged with one of the rep's contacts, as create-activity sends it.
+  const repContact = (data.samples.contacts ?? []).find((c) => c.ownerId === rep.id)?.id ?? data.samples.contacts?.[0]?.id ?? 1;
+  const request = (who: typeof rep, url: string) => {
+    if (!url.startsWith('POST ')) return app.inject({ method: 'GET', url, headers: who.headers });
+    const payload = { type: 'call', subject: '电话跟进报价', contact_ids: [repContact], occurred_at: new Date().toISOString(), outcome: '客户有兴趣，待报价' };
+    return app.inject({ method: 'POST', url: url.slice(5), headers: { ...who.headers, 'content-type': 'application/json' }, payload });
+  };
+  // --cpu-prof FILE: a V8 profile of the measured loops only (not of start-up or warm-up).
+  const profileFile = opt('cpu-prof');
+  const session = profileFile ? new inspector.Session() : null;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+  }
+  for (const [group, variants] of Object.entries(groups)) {
+    if (only && group !== 'base' && !only.includes(group)) continue;
+    for (const [who, url] of variants) {
+      const first = await request(who, url);
+      if (first.statusCode >= 300) throw new Error(`${url}: ${first.statusCode} ${first.body.slice(0, 300)}`);
+      for (let i = 0; i < 20; i++) await request(who, url);
+      sqlTimes.clear();
+      if (session) await session.post('Profiler.start');
+      const cpu = process.cpuUsage();
+      const t = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) await request(who, url);
+      const used = process.cpuUsage(cpu);
+      if (session) await session.post('Profiler.stop').then(({ profile }) => profiles.push(profile as Profile));
+      const wall = Number(process.hrtime.bigint() - t) / 1e6 / n;
+      console.log(`${(((used.user + used.system) / 1000) / n).toFixed(3).padStart(7)} ms CPU ${wall.toFixed(3).padStart(7)} ms wall ${String(first.body.length).padStart(6)} B  ${who === rep ? 'rep' : who === mgr ? 'mgr' : 'adm'} ${decodeURIComponent(url)}`);
+      for (const [sql, e] of sqlTimes) console.log(`          ${(e.ms / n).toFixed(3)} ms × ${(e.calls / n).toFixed(1)}, ${Math.round(e.rows / e.calls)} rows  ${sql}  ${JSON.stringify(lastParams.get(sql))}`);
+    }
+  }
+  if (session && profileFile) fs.writeFileSync(profileFile, JSON.stringify(mergeProfiles(profiles)));
+  await app.close();
+}
+
+type Profile = { nodes: Array<{ id: number; children?: number[] }>; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
+const profiles: Profile[] = [];
+
+/** One profile from several (ids renumbered), so one summary covers every variant. */
+function mergeProfiles(list: Profile[]): Profile {
+  const out: Profile = { nodes: [], samples: [], timeDeltas: [], startTime: list[0]?.startTime ?? 0, endTime: list[list.length - 1]?.endTime ?? 0 };
+  let offset = 0;
+  for (const p of list) {
+    const max = Math.max(...p.nodes.map((n) => n.id));
+    out.nodes.push(...p.nodes.map((n) => ({ ...n, id: n.id + offset, children: n.children?.map((c) => c + offset) })));
+    out.samples.push(...p.samples.map((s) => s + offset));
+    out.timeDeltas.push(...p.timeDeltas);
+    offset += max;
+  }
+  return out;
+}
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

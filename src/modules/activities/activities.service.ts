@@ -7,7 +7,7 @@ import type { ListQuery } from '../../lib/listing';
 import { ValidationError } from '../../lib/errors';
 import { validate } from '../../lib/validate';
 import { childReader, type ChildRow } from '../records/child-records';
-import { moveOnTimeline, setParents } from '../records/links';
+import { moveOnTimeline, linkParents, setParents } from '../records/links';
 import { resolveOwner } from '../records/ownership';
 import { resolveParents, touchLastContact, type ParentInput } from '../records/parents';
 import { toStoredTime } from '../records/record-fields';
@@ -66,7 +66,7 @@ export function createActivitiesService(core: Core, deps: { tasks: TasksService 
         };
         const [inserted] = await trx('activities').insert({ ...row, ...owner, created_at: now, created_by: actor.userId, updated_at: now, updated_by: actor.userId, version: 1 }).returning('id');
         const activityId = Number(inserted.id ?? inserted);
-        await setParents(trx, { type: 'activities', id: activityId }, parents, occurredAt);
+        await linkParents(trx, { type: 'activities', id: activityId }, parents, occurredAt);
         if (input.type !== 'note') await touchLastContact(trx, parents, occurredAt);
         await core.audit.record(trx, actor, { action: 'create', recordType: 'activities', recordId: activityId, changes: diff(null, row) });
         if (row.next_step_at) {

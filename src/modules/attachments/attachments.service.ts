@@ -12,7 +12,7 @@ import { scopeQuery, visibleIds, type Actor } from '../../access/scope';
 import { diff } from '../../audit/writer';
 import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors';
 import { resolveOwner } from '../records/ownership';
-import { setParents } from '../records/links';
+import { linkParents, setParents } from '../records/links';
 import { requireAction } from '../records/scoped';
 
 export const ATTACHABLE = ['companies', 'contacts', 'activities'] as const;
@@ -95,7 +95,7 @@ export function createAttachmentsService(core: Core) {
           .insert({ file_name: fileName, mime: (file.mimetype || 'application/octet-stream').slice(0, 100), size, sha256: sha, ...owner, created_at: now, created_by: actor.userId, updated_at: now, updated_by: actor.userId, version: 1 })
           .returning('id');
         const id = Number(row.id ?? row);
-        await setParents(trx, { type: 'attachments', id }, [{ type: parent.type, id: parent.id }], now);
+        await linkParents(trx, { type: 'attachments', id }, [{ type: parent.type, id: parent.id }], now);
         await core.audit.record(trx, actor, { action: 'create', recordType: 'attachments', recordId: id, changes: diff(null, { file_name: fileName, size, parent: `${parent.type}:${parent.id}` }) });
         return core.db.rows.one<Attachment>('attachments', await trx('attachments').where({ id }).first(COLUMNS));
       });

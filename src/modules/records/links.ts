@@ -17,6 +17,11 @@ export interface Ref<T extends string = string> {
 /** Replaces a child's parents with `parents` (deduplicated). */
 export async function setParents(db: Knex, child: Ref<ChildType>, parents: Array<Ref<LinkParentType>>, at: string): Promise<void> {
   await db('record_links').where({ child_type: child.type, child_id: child.id }).delete();
+  await linkParents(db, child, parents, at);
+}
+
+/** Gives a child just created its parents (deduplicated): nothing to replace yet. */
+export async function linkParents(db: Knex, child: Ref<ChildType>, parents: Array<Ref<LinkParentType>>, at: string): Promise<void> {
   const unique = [...new Map(parents.map((p) => [`${p.type}:${p.id}`, p])).values()];
   if (unique.length) {
     await db('record_links').insert(unique.map((p) => ({ child_type: child.type, child_id: child.id, parent_type: p.type, parent_id: p.id, at })));

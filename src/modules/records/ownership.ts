@@ -10,6 +10,8 @@ export async function resolveOwner(db: Knex, actor: Actor, type: Resource, reque
   if (ownerId === null || ownerId === undefined) throw ValidationError.field('owner_id', 'required', 'is required for records created by the system');
   const changing = currentOwner === undefined ? ownerId !== actor.userId : ownerId !== currentOwner;
   if (changing && !can(actor, type, 'assign')) throw new ForbiddenError('you may not give records to someone else');
+  // The caller themselves: their session was checked active this request and carries their team.
+  if (ownerId === actor.userId && actor.primaryTeamId !== undefined) return { owner_id: ownerId, team_id: actor.primaryTeamId ?? null };
   const owner = await db('users').where({ id: ownerId }).first('id', 'active', 'primary_team_id');
   if (!owner || !(owner.active === true || owner.active === 1)) throw ValidationError.field('owner_id', 'exists', 'is not an active user');
   return { owner_id: owner.id, team_id: owner.primary_team_id ?? null };

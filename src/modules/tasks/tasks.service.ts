@@ -7,7 +7,7 @@ import { diff } from '../../audit/writer';
 import type { ListQuery } from '../../lib/listing';
 import { validate } from '../../lib/validate';
 import { childReader } from '../records/child-records';
-import { setParents } from '../records/links';
+import { linkParents, setParents } from '../records/links';
 import { resolveOwner } from '../records/ownership';
 import { resolveParents, type ParentInput } from '../records/parents';
 import { toStoredTime } from '../records/record-fields';
@@ -50,7 +50,7 @@ export function createTasksService(core: Core) {
       })
       .returning('id');
     const id = Number(row.id ?? row);
-    await setParents(trx, { type: 'tasks', id }, parents, dueAt ?? now);
+    await linkParents(trx, { type: 'tasks', id }, parents, dueAt ?? now);
     await core.audit.record(trx, actor, { action: 'create', recordType: 'tasks', recordId: id, changes: diff(null, { title: input.title.trim(), due_at: dueAt, priority: input.priority ?? 'normal', owner_id: owner.owner_id }) });
     return id;
   }

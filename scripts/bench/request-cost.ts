@@ -71,8 +71,6 @@ async function main(): Promise<void> {
   const rep = await login('sales', (ids) => ids.map((id, i) => [i, top.indexOf(id) < 0 ? 1e9 : top.indexOf(id)]).sort((x, y) => x[1] - y[1])[0][0]);
   const mgr = await login('manager', () => 0);
   const adm = await login('admin', () => 0);
-  const term2 = data.samples.searchTerms?.find((t) => t.kind === 'two-char')?.q ?? '科技';
-  const phone = data.samples.searchTerms?.find((t) => t.kind === 'phone-4')?.q ?? '1234';
   const busy = data.samples.busyCompanies?.[0] ?? 1;
   const groups: Record<string, Array<[typeof rep, string]>> = {
     base: [[rep, '/api/v1/auth/me'], [rep, '/healthz']],
@@ -87,7 +85,8 @@ async function main(): Promise<void> {
       [mgr, '/api/v1/contacts?limit=50&filter[tag]=1'],
       [mgr, '/api/v1/contacts?limit=50&filter[no_contact_days][gte]=30&sort=last_contact_at'],
     ],
-    search: [[rep, `/api/v1/search?q=${encodeURIComponent(term2)}`], [rep, `/api/v1/search?q=${phone}`], [rep, `/api/v1/search?q=${encodeURIComponent('王')}`]],
+    // One term of each kind the search scenario sends.
+    search: [...new Map((data.samples.searchTerms ?? []).map((t) => [t.kind, t.q])).values()].map((q) => [rep, `/api/v1/search?q=${encodeURIComponent(q)}`] as [typeof rep, string]),
     timeline: [[adm, `/api/v1/companies/${busy}/timeline`]],
     write: [[rep, 'POST /api/v1/activities']],
   };

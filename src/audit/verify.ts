@@ -106,7 +106,9 @@ async function segmentHere(knex: Knex, from: number, batchSize: number, head: Ve
   const reader = (conn: unknown) => (sqlite ? sqliteBatchReader(conn as BetterSqlite3.Database) : pgBatchReader(conn as PgQueryable));
   return verifySegment(
     {
-      batch: (lo, hi) => withConn((conn) => reader(conn).batch(lo, hi)),
+      entries: (lo, hi) => withConn((conn) => reader(conn).entries(lo, hi)),
+      values: (lo, hi) => withConn((conn) => reader(conn).values(lo, hi)),
+      valuesOf: (ids) => withConn((conn) => reader(conn).valuesOf(ids)),
       maxSeq: () => withConn((conn) => reader(conn).maxSeq()),
     },
     from, null, batchSize, head,

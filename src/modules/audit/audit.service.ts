@@ -37,8 +37,22 @@ function decodeCursor(cursor: string | undefined): Position | null {
   throw ValidationError.field('cursor', 'format', 'is not a cursor this list gave out');
 }
 
+/** Bounds already worked out, by time zone, operator and value: the same months are asked for again and again. */
+const bounds = new Map<string, string>();
+
 /** A date (the whole day in `tz`) or a UTC time as a stored-time bound; `lte` becomes an exclusive end. */
 function bound(value: string, tz: string, op: 'gte' | 'lte'): string {
+  const key = `${tz} ${op} ${value}`;
+  let b = bounds.get(key);
+  if (b === undefined) {
+    b = computeBound(value, tz, op);
+    if (bounds.size >= 5000) bounds.clear();
+    bounds.set(key, b);
+  }
+  return b;
+}
+
+function computeBound(value: string, tz: string, op: 'gte' | 'lte'): string {
   const isDay = /^\d{4}-\d{2}-\d{2}$/.test(value);
   const ms = isDay ? (zonedToUtc(value, tz) === null ? NaN : Date.parse(zonedToUtc(op === 'gte' ? value : nextDay(value), tz)!)) : Date.parse(value);
   // Date.parse rolls 02-31 over into March: a time must keep the day it was written with.

@@ -25,6 +25,8 @@ async function main(): Promise<void> {
   if (opt('database-url')) env.KEHU_DATABASE_URL = opt('database-url');
   const { config } = loadConfig({ env });
   const app = await buildApp({ config, logger: false });
+  // --synchronous NORMAL|OFF (SQLite, diagnosis only): what the product's FULL costs the writes.
+  if (opt('synchronous')) await app.core.db.knex.raw(`pragma synchronous = ${opt('synchronous') === 'OFF' ? 'OFF' : 'NORMAL'}`);
   // --sql: the time of each fixed-SQL read (core.db.read) a variant runs, to tell the database's
   // share from the rest.
   const sqlTimes = new Map<string, { ms: number; calls: number; rows: number }>();

@@ -82,7 +82,12 @@ async function main(): Promise<void> {
       [rep, '/api/v1/contacts?limit=50&filter[no_contact_days][gte]=30&sort=last_contact_at'],
       [rep, '/api/v1/contacts?limit=50&filter[tag]=1'],
       [rep, '/api/v1/contacts?limit=50&filter[source]=trade_show&sort=-created_at'],
+      // The list's name search as contacts-list sends it (a two-character name), and one character.
+      [rep, `/api/v1/contacts?limit=50&q=${encodeURIComponent(data.samples.searchTerms?.find((t) => t.kind === 'name-2')?.q ?? '王')}`],
       [rep, `/api/v1/contacts?limit=50&q=${encodeURIComponent('王')}`],
+      [rep, `/api/v1/contacts?limit=50&filter[no_contact_days][gte]=90`],
+      [rep, '/api/v1/contacts?limit=50&sort=-last_contact_at'],
+      [rep, `/api/v1/contacts?limit=50&filter[created_at][gte]=${new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10)}&sort=-created_at`],
       [mgr, '/api/v1/contacts?limit=50'],
       [mgr, '/api/v1/contacts?limit=50&filter[tag]=1'],
       [mgr, '/api/v1/contacts?limit=50&filter[no_contact_days][gte]=30&sort=last_contact_at'],

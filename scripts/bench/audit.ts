@@ -11,7 +11,8 @@
 //            writer replaced in this process only by one that writes nothing (B). The product has
 //            no switch to turn auditing off; the replacement exists only inside this script.
 // Usage: npx tsx scripts/bench/audit.ts --db sqlite|postgres [--entries 10000000] [--users 300]
-//        [--connections 10,50] [--rate 100] [--duration 10] [--creates 3000] [--keep] [--only fill,verify,filter,create]
+//        [--connections 1,10,50] [--rate 100] [--duration 10] [--creates 3000] [--keep] [--only fill,verify,filter,create]
+//        [--workers N (verify)] [--cpu-prof DIR (Kehu under node --cpu-prof)]
 //        [--data DIR --database-url URL  (reuse a kept data set; the fill is skipped)]
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -40,13 +41,17 @@ import { Rng } from './data/rng';
 import { scenarioContext } from './run';
 
 const args = parseArgs(process.argv.slice(2), ['keep']);
-args.only(['db', 'entries', 'users', 'connections', 'rate', 'duration', 'creates', 'keep', 'only', 'data', 'database-url', 'seed']);
+args.only(['db', 'entries', 'users', 'connections', 'rate', 'duration', 'creates', 'keep', 'only', 'data', 'database-url', 'seed', 'workers', 'cpu-prof']);
 const dbArg = args.string('db');
 if (dbArg !== 'sqlite' && dbArg !== 'postgres') throw new Error('--db sqlite|postgres');
 const dialect: 'sqlite' | 'postgres' = dbArg;
 const ENTRIES = args.number('entries', 10_000_000)!;
 const USERS = args.number('users', 300)!;
-const CONNECTIONS = (args.string('connections') ?? '10,50').split(',').map(Number);
+const CONNECTIONS = (args.string('connections') ?? '1,10,50').split(',').map(Number);
+/** verifyChain's worker threads (default: the product's, one per CPU up to 4). */
+const WORKERS = args.number('workers');
+/** Kehu runs under node --cpu-prof, profiles written here (summarise with scripts/bench/profile-summary.ts). */
+const CPU_PROF = args.string('cpu-prof');
 const DURATION = args.number('duration', 10)!;
 /** Also an offered rate over 50 connections (auditors clicking, not a closed loop of back-to-back requests); 0: none. */
 const RATE = args.number('rate', 100)!;
@@ -274,10 +279,14 @@ async function main(): Promise<void> {
         report.push(line);
       }
       if (only.has('verify')) {
+        const load = loadAverage();
+        const cpu0 = process.cpuUsage();
         const t0 = performance.now();
-        const v = await verifyChain(knex, { archiveDir: archiveDir(bench.dataDir) });
+        const v = await verifyChain(knex, { archiveDir: archiveDir(bench.dataDir), ...(WORKERS === undefined ? {} : { workers: WORKERS }) });
         const s = (performance.now() - t0) / 1000;
-        const line = `verify: ok=${v.ok} ${v.problem ? JSON.stringify(v.problem) : ''}, ${v.checked.toLocaleString('en-US')} entries in ${s.toFixed(1)} s = ${Math.round(v.checked / s).toLocaleString('en-US')} entries/s`;
+        const cpu = process.cpuUsage(cpu0);
+        const cpuUs = cpu.user + cpu.system;
+        const line = `verify (workers: ${WORKERS ?? `default, ${Math.min(4, os.availableParallelism())}`}, load ${load}): ok=${v.ok} ${v.problem ? JSON.stringify(v.problem) : ''}, ${v.checked.toLocaleString('en-US')} entries in ${s.toFixed(1)} s = ${Math.round(v.checked / s).toLocaleString('en-US')} entries/s; this process's CPU (all threads; Postgres's own work not included) ${(cpuUs / v.checked).toFixed(1)} µs/entry`;
         log(line);
         report.push(line);
         if (!v.ok) throw new Error('the generated chain does not verify');
@@ -289,7 +298,7 @@ async function main(): Promise<void> {
     const accounts = data.accounts;
     if (only.has('filter') || only.has('create')) {
       ensureBuilt();
-      const kehu = await startKehu(bench, { logFile: path.join(bench.dataDir, 'kehu.log'), extraEnv: { KEHU_AUDIT_RETENTION_DAYS: RETENTION_DAYS, KEHU_BACKUP_SCHEDULE: '' } });
+      const kehu = await startKehu(bench, { logFile: path.join(bench.dataDir, 'kehu.log'), extraEnv: { KEHU_AUDIT_RETENTION_DAYS: RETENTION_DAYS, KEHU_BACKUP_SCHEDULE: '' }, ...(CPU_PROF ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] } : {}) });
       try {
         const sctx = scenarioContext(kehu.url, data, SEED, 'audit');
         /** A measured run, with Kehu's own CPU time per request (independent of the scheduler). */

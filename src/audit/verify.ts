@@ -116,7 +116,7 @@ async function segmentHere(knex: Knex, from: number, batchSize: number, head: Ve
 }
 
 export async function verifyChain(knex: Knex, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const pageSize = options.pageSize ?? 20_000;
+  const pageSize = options.pageSize ?? 5_000;
   const head = options.archiveDir ? readHeadFile(options.archiveDir) : null;
   const headCheck = head ? { seq: head.seq, hash: head.hash } : null;
   let prev = GENESIS_HASH;

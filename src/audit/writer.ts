@@ -41,6 +41,16 @@ export interface AuditWriter {
   record(trx: Knex.Transaction | Knex, source: AuditSource, event: AuditEvent): Promise<number>;
 }
 
+interface WriterClient {
+  config: { client?: unknown };
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(conn: unknown): Promise<void> | void;
+}
+
+interface SqliteConnection {
+  prepare(sql: string): { get(params: unknown[]): unknown; run(params: unknown[]): unknown };
+}
+
 const ENTRY_INSERT = 'insert into audit_log (at, actor_id, ip, user_agent, request_id, action, record_type, record_id, changes) values (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const VALUE_COLUMNS = 'audit_values (entry_id, field, salt, before_value, after_value)';
 
@@ -65,7 +75,20 @@ export function createAuditWriter(clock: Clock): AuditWriter {
         clock.now().toISOString(), source.userId ?? null, source.ip ?? null, source.userAgent?.slice(0, 300) ?? null, source.requestId ?? null, event.action, event.recordType,
         event.recordId === undefined || event.recordId === null ? null : String(event.recordId), values.length ? JSON.stringify(committed) : null,
       ];
-      const postgres = (trx as unknown as { client: { config: { client?: unknown } } }).client.config.client === 'pg';
+      const client = (trx as unknown as { client: WriterClient }).client;
+      if (client.config.client === 'better-sqlite3') {
+        // Straight on the transaction's connection (Knex hands a transaction's own connection
+        // back), with statements prepared once: no query runner between the change and its entry.
+        const conn = (await client.acquireConnection()) as SqliteConnection;
+        try {
+          const id = Number((conn.prepare(`${ENTRY_INSERT} returning id`).get(entry) as { id: number }).id);
+          if (values.length) conn.prepare(`insert into ${VALUE_COLUMNS} values ${values.map(() => '(?, ?, ?, ?, ?)').join(', ')}`).run(values.flatMap((v) => [id, ...v]));
+          return id;
+        } finally {
+          await client.releaseConnection(conn);
+        }
+      }
+      const postgres = client.config.client === 'pg';
       // Fixed SQL (no query building); on Postgres the entry and its values in one statement.
       if (postgres && values.length) {
         const rows = values.map(() => '(?, ?, ?, ?)').join(', ');

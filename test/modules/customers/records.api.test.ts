@@ -116,3 +116,38 @@ t.test('marketing consent keeps the time it was given', async (t) => {
   const withdrawn = await api.patch(`/api/v1/contacts/${c.id}`, { consent: false, version: again.body.data.version });
   t.equal(withdrawn.body.data.consent_at, null, 'withdrawn consent has no time');
 });
+
+t.test('lists sorted by last contact, either way, page by page: NULLs last, ties by id, nothing skipped or repeated', async (t) => {
+  const { app } = await buildTestApp(t);
+  const { token } = await setupAdmin(app);
+  const api = apiClient(app, token);
+  const ids: number[] = [];
+  for (let i = 0; i < 13; i++) ids.push((await api.post('/api/v1/contacts', { name: `联系人${i}`, mobile: `1390000${String(1000 + i)}` })).body.data.id);
+  // Calls on 9 of them, two on the same day (a tie), four never contacted (NULL).
+  const days = ['2026-11-01', '2026-11-03', '2026-11-03', '2026-11-05', '2026-10-20', '2026-11-07', '2026-09-30', '2026-11-02', '2026-11-06'];
+  for (const [i, day] of days.entries()) {
+    t.equal((await api.post('/api/v1/activities', { type: 'call', subject: '电话', contact_ids: [ids[i]], occurred_at: `${day}T09:00:00Z` })).status, 201);
+  }
+  const rows = await app.core.db.knex('contacts').whereIn('id', ids).select('id', 'last_contact_at');
+  const at = new Map(rows.map((r) => [Number(r.id), r.last_contact_at as string | null]));
+  for (const dir of ['asc', 'desc'] as const) {
+    const expected = [...ids].sort((a, b) => {
+      const va = at.get(a)!;
+      const vb = at.get(b)!;
+      if (va === vb) return dir === 'asc' ? a - b : b - a;
+      if (va === null) return 1;
+      if (vb === null) return -1;
+      return (va < vb ? -1 : 1) * (dir === 'asc' ? 1 : -1);
+    });
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const qs: URLSearchParams = new URLSearchParams({ limit: '4', sort: dir === 'asc' ? 'last_contact_at' : '-last_contact_at', ...(cursor ? { cursor } : {}) });
+      const page: { status: number; text: string; body: { data: Array<{ id: number }>; next_cursor: string | null } } = await api.get(`/api/v1/contacts?${qs}`);
+      t.equal(page.status, 200, page.text);
+      seen.push(...page.body.data.map((c) => c.id));
+      cursor = page.body.next_cursor;
+    } while (cursor && seen.length < 50);
+    t.same(seen, expected, `${dir}: every contact once, in order, NULLs last`);
+  }
+});

@@ -47,6 +47,16 @@ interface WriterClient {
   releaseConnection(conn: unknown): Promise<void> | void;
 }
 
+interface PgConnection {
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: Array<{ id: number | string }> }>;
+}
+
+/** `?` placeholders as $1, $2 … after `offset`. */
+function numbered(sql: string, offset: number): string {
+  let i = offset;
+  return sql.replace(/\?/g, () => `$${++i}`);
+}
+
 interface SqliteConnection {
   prepare(sql: string): { get(params: unknown[]): unknown; run(params: unknown[]): unknown };
 }
@@ -88,18 +98,23 @@ export function createAuditWriter(clock: Clock): AuditWriter {
           await client.releaseConnection(conn);
         }
       }
-      const postgres = client.config.client === 'pg';
-      // Fixed SQL (no query building); on Postgres the entry and its values in one statement.
-      if (postgres && values.length) {
-        const rows = values.map(() => '(?, ?, ?, ?)').join(', ');
-        const result = await trx.raw(
-          `with e as (${ENTRY_INSERT} returning id) insert into ${VALUE_COLUMNS} select e.id, v.field, v.salt, v.b, v.a from e, (values ${rows}) as v (field, salt, b, a) returning entry_id`,
-          [...entry, ...values.flat()],
-        );
-        return Number(result.rows[0].entry_id);
+      if (client.config.client === 'pg') {
+        // The entry and its values in one statement, prepared once per connection and shape (a
+        // name per number of values), on the transaction's own connection.
+        const n = values.length;
+        const text = n
+          ? `with e as (${numbered(ENTRY_INSERT, 0)} returning id) insert into ${VALUE_COLUMNS} select e.id, v.field, v.salt, v.b, v.a from e, (values ${values.map((_, i) => `($${10 + 4 * i}, $${11 + 4 * i}, $${12 + 4 * i}, $${13 + 4 * i})`).join(', ')}) as v (field, salt, b, a) returning entry_id as id`
+          : `${numbered(ENTRY_INSERT, 0)} returning id`;
+        const conn = (await client.acquireConnection()) as PgConnection;
+        try {
+          const result = await conn.query({ name: n <= 40 ? `kehu_audit_${n}` : undefined, text, values: n ? [...entry, ...values.flat()] : entry });
+          return Number(result.rows[0].id);
+        } finally {
+          await client.releaseConnection(conn);
+        }
       }
       const inserted = await trx.raw(`${ENTRY_INSERT} returning id`, entry);
-      const id = Number((postgres ? inserted.rows : inserted)[0].id);
+      const id = Number(inserted[0].id);
       if (values.length) {
         await trx.raw(`insert into ${VALUE_COLUMNS} values ${values.map(() => '(?, ?, ?, ?, ?)').join(', ')}`, values.flatMap((v) => [id, ...v]));
       }

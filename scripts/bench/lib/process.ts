@@ -128,6 +128,9 @@ export function startKehu(target: KehuTarget, options: { logFile?: string; logLe
       KEHU_DATA_DIR: target.dataDir,
       KEHU_DATABASE_URL: target.databaseUrl,
       KEHU_LOG_LEVEL: options.logLevel ?? 'info',
+      // On a kept data set the first start after 01:23 would run the "missed" nightly backup in
+      // the background of the measurement.
+      KEHU_BACKUP_SCHEDULE: '',
       ...options.extraEnv,
     },
     ready: /"port":(\d+),"startupMs":(\d+)/,

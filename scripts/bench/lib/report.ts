@@ -167,7 +167,7 @@ export function renderSection(db: Dialect, data: SectionData): string {
     const runs = ordered.map((n) => data.scenarios[n].run);
     const first = runs[0];
     lines.push(
-      `Closed loop unless an offered rate is shown; ${first.warmupS} s warm-up of each server first (not counted); Kehu runs as \`node dist/src/main.js serve\` with its production defaults (log level ${first.logLevel}, jobs on), ${first.users} generated users. ` +
+      `Closed loop unless an offered rate is shown; ${first.warmupS} s warm-up of each server first (not counted); Kehu runs as \`node dist/src/main.js serve\` with its production defaults (log level ${first.logLevel}, jobs on) except scheduled backups (off, so a missed nightly backup cannot run during a measurement), ${first.users} generated users. ` +
         `The ceiling is a bare Fastify process answering the same requests with the same response bodies (bytes, content type, status), driven with the same settings; Kehu and the ceiling take turns in ${first.rounds ?? 1} slices (K C, C K ...) so that both see the same background load. ` +
         '**Other work shares these 2 cores, so absolute figures are noisy: trust the ratio to the ceiling measured in the same run.**',
       '',

@@ -149,7 +149,7 @@ export function p95Met(m: Measured): boolean {
   return m.p95TargetMs !== undefined && m.requests > 0 && m.errors + m.non2xx <= Math.max(1, m.requests * 0.001) && m.p95 < m.p95TargetMs;
 }
 
-/** The absolute p95 target as judged (issue 5), or a dash. */
+/** The absolute p95 target as judged (the issue that set it), or a dash. */
 function p95Text(m: Measured): string {
   if (!m.p95TargetMs) return '–';
   return `${ms(m.p95)} / < ${m.p95TargetMs} ms ${p95Met(m) ? 'PASS' : '**MISS**'}`;
@@ -190,7 +190,7 @@ export function renderSection(db: Dialect, data: SectionData): string {
         `load average ${r.loadAverage} at start`,
       ];
       if (r.run.contacts !== undefined) notes.push(`${int(r.run.contacts)} contacts`);
-      if (r.p95TargetMs) notes.push(`issue 5 target p95 < ${r.p95TargetMs} ms: ${p95Met(r) ? 'PASS' : 'MISS'}`);
+      if (r.p95TargetMs) notes.push(`issue target p95 < ${r.p95TargetMs} ms: ${p95Met(r) ? 'PASS' : 'MISS'}`);
       if (r.background) {
         const b = r.background;
         notes.push(`alongside: ${b.label} offered ${int(b.offered)}/s, served ${int(b.rps)}/s, p50 ${ms(b.p50)} / p95 ${ms(b.p95)} / p99 ${ms(b.p99)} ms, errors ${b.errors} / non-2xx ${b.non2xx}`);

@@ -54,7 +54,7 @@ export interface Scenario {
   rate?: number;
   /** Connections for this scenario (default: --connections). */
   connections?: number;
-  /** An absolute latency target (issue 5: p95 under N ms), reported next to the ceiling ratio. */
+  /** An absolute latency target (a feature issue's "p95 under N ms"), reported next to the ceiling ratio. */
   p95TargetMs?: number;
   prepare(ctx: ScenarioContext): Promise<PreparedScenario>;
 }

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { ListSpec, FilterSpec } from '../../lib/listing';
 import { whereContains } from '../../lib/listing';
 import { bigrams } from '../../lib/text';
-import { GRADES, SIZE_BANDS, SOURCES, nullableEnum, nullableString, recordMetaSchema } from '../records/record-fields';
+import { GRADES, SIZE_BANDS, SOURCES, nullableEnum, nullableString, recordMetaSchema, recordWriteSchemas } from '../records/record-fields';
 
 export const COMPANY_COLUMNS = [
   'id', 'name', 'short_name', 'industry', 'size_band', 'source', 'province', 'city', 'address', 'website', 'phone', 'grade', 'notes',
@@ -25,24 +25,11 @@ const fields = {
   phone: { type: ['string', 'null'], maxLength: 50, pattern: '^[0-9０-９+()\\-\\s.#转ext]*$' },
   grade: nullableEnum(GRADES),
   notes: nullableString(10000),
-  tag_ids: { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 50 },
-  owner_id: { type: 'integer', minimum: 1 },
 } as const;
 
-export const companyCreateSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: { ...fields, allow_duplicate: { type: 'boolean', description: 'Create even when a company with the same normalised name or phone exists.' } },
-} as const;
-
-export const companyUpdateSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['version'],
-  minProperties: 2,
-  properties: { ...fields, version: { type: 'integer', minimum: 1 } },
-} as const;
+const writeSchemas = recordWriteSchemas(fields, ['name'], { allow_duplicate: { type: 'boolean', description: 'Create even when a company with the same normalised name or phone exists.' } });
+export const companyCreateSchema = writeSchemas.create;
+export const companyUpdateSchema = writeSchemas.update;
 
 export const companySchema = {
   type: 'object',

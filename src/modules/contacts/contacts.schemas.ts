@@ -1,6 +1,6 @@
 // Contacts: people, with or without a company (a one-person business has none).
 import type { ListSpec } from '../../lib/listing';
-import { SOURCES, isoDate, isoTime, nullableEnum, nullableString, recordMetaSchema } from '../records/record-fields';
+import { SOURCES, isoDate, isoTime, nullableEnum, nullableString, recordMetaSchema, recordWriteSchemas } from '../records/record-fields';
 import { customerFilters } from '../companies/companies.schemas';
 
 export const CONTACT_COLUMNS = [
@@ -26,24 +26,11 @@ const fields = {
   consent: { type: 'boolean', description: 'Agreed to receive marketing.' },
   consent_at: { anyOf: [isoTime, { type: 'null' }] },
   consent_how: nullableString(100),
-  tag_ids: { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 50 },
-  owner_id: { type: 'integer', minimum: 1 },
 } as const;
 
-export const contactCreateSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: { ...fields, allow_duplicate: { type: 'boolean', description: 'Create even when a contact with the same mobile or email exists.' } },
-} as const;
-
-export const contactUpdateSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['version'],
-  minProperties: 2,
-  properties: { ...fields, version: { type: 'integer', minimum: 1 } },
-} as const;
+const writeSchemas = recordWriteSchemas(fields, ['name'], { allow_duplicate: { type: 'boolean', description: 'Create even when a contact with the same mobile or email exists.' } });
+export const contactCreateSchema = writeSchemas.create;
+export const contactUpdateSchema = writeSchemas.update;
 
 export const contactSchema = {
   type: 'object',

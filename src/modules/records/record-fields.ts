@@ -23,6 +23,23 @@ export const recordMetaSchema = {
   deleted_at: { type: ['string', 'null'] },
 } as const;
 
+/**
+ * A customer record type's write bodies from its own fields: create (no unknown fields, the
+ * required ones, tags and owner, plus create-only fields such as allow_duplicate) and update (the
+ * version it was based on and at least one change).
+ */
+export function recordWriteSchemas<F extends Record<string, object>, C extends Record<string, object>>(fields: F, required: readonly string[], createOnly: C) {
+  const writable = {
+    ...fields,
+    tag_ids: { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 50 },
+    owner_id: { type: 'integer', minimum: 1 },
+  } as const;
+  return {
+    create: { type: 'object', additionalProperties: false, required, properties: { ...writable, ...createOnly } },
+    update: { type: 'object', additionalProperties: false, required: ['version'], minProperties: 2, properties: { ...writable, version: { type: 'integer', minimum: 1 } } },
+  } as const;
+}
+
 /** Normalises any accepted ISO time ("...+08:00", no seconds) to the stored UTC form. */
 export function toStoredTime(value: string | null | undefined): string | null {
   if (!value) return null;

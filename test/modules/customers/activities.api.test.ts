@@ -87,3 +87,18 @@ t.test('global search: Chinese substrings of two characters, phone digits, email
   t.same(await names('liuyang88'), ['刘洋'], 'WeChat ID');
   t.same(await names('刘洋', rep.token), ['刘洋洋'], 'a rep finds only their own');
 });
+
+t.test('global search: the gram counts that steer a lookup may be stale, the answer never is', async (t) => {
+  const { app } = await buildTestApp(t);
+  const { token } = await setupAdmin(app);
+  const api = apiClient(app, token);
+  const names = async (q: string) => (await api.get(`/api/v1/search?q=${encodeURIComponent(q)}`)).body.data.map((h: { name: string }) => h.name);
+  await api.post('/api/v1/companies', { name: '长城电子' });
+  for (let i = 0; i < 3; i++) await api.post('/api/v1/companies', { name: `长城物流${i}号`, allow_duplicate: true });
+  // 城电 is the rarer gram of 长城电 now and drives the lookup; its count is remembered.
+  t.same(await names('长城电'), ['长城电子']);
+  // Now 城电 is the commoner one, but the remembered counts still pick it first.
+  for (let i = 0; i < 5; i++) await api.post('/api/v1/companies', { name: `城电${i}科技`, allow_duplicate: true });
+  await api.post('/api/v1/companies', { name: '长城电器', allow_duplicate: true });
+  t.same(await names('长城电'), ['长城电器', '长城电子'], 'every record with all the grams, whichever gram drove the lookup');
+});

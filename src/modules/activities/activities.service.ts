@@ -7,7 +7,7 @@ import type { ListQuery } from '../../lib/listing';
 import { ValidationError } from '../../lib/errors';
 import { validate } from '../../lib/validate';
 import { childReader, type ChildRow } from '../records/child-records';
-import { moveOnTimeline, linkParents, setParents } from '../records/links';
+import { linkedParents, moveOnTimeline, linkParents, setParents } from '../records/links';
 import { resolveOwner } from '../records/ownership';
 import { resolveParents, touchLastContact, type ParentInput } from '../records/parents';
 import { toStoredTime } from '../records/record-fields';
@@ -34,6 +34,12 @@ export function createActivitiesService(core: Core, deps: { tasks: TasksService 
   const { knex } = core.db;
   const reader = childReader(core, 'activities', ACTIVITY_COLUMNS, activitiesListSpec);
 
+  /** An activity as get() returns it, from its stored columns. */
+  function answer(stored: Record<string, unknown>, parents: ChildRow['parents'], followUpId: number | null): ChildRow {
+    const row = core.db.rows.one<Record<string, unknown>>('activities', stored);
+    return { ...Object.fromEntries(ACTIVITY_COLUMNS.map((c) => [c, row[c] ?? null])), parents, follow_up_task_id: followUpId } as unknown as ChildRow;
+  }
+
   async function withFollowUp(rows: ChildRow[]): Promise<ChildRow[]> {
     if (!rows.length) return rows;
     const tasks = await knex('tasks').whereIn('activity_id', rows.map((r) => r.id)).whereNull('deleted_at').select('id', 'activity_id');
@@ -55,7 +61,7 @@ export function createActivitiesService(core: Core, deps: { tasks: TasksService 
       validate(activityCreateSchema, input);
       if (!input.company_id && !input.contact_ids?.length && !input.deal_id && !input.lead_id) throw ValidationError.field('company_id', 'required', 'an activity is about a company, a contact, a deal or a lead');
       if (input.next_step_at && !input.next_step && !input.subject) throw ValidationError.field('next_step', 'required', 'say what the next step is');
-      const id = await knex.transaction(async (trx) => {
+      const created = await knex.transaction(async (trx): Promise<ChildRow> => {
         const owner = await resolveOwner(trx, actor, 'activities', input.owner_id ?? null);
         const parents = await resolveParents(trx, actor, input);
         const now = core.clock.now().toISOString();
@@ -64,13 +70,15 @@ export function createActivitiesService(core: Core, deps: { tasks: TasksService 
           type: input.type, occurred_at: occurredAt, subject: input.subject.trim(), content: input.content ?? null, outcome: input.outcome ?? null,
           next_step: input.next_step ?? null, next_step_at: toStoredTime(input.next_step_at),
         };
-        const [inserted] = await trx('activities').insert({ ...row, ...owner, created_at: now, created_by: actor.userId, updated_at: now, updated_by: actor.userId, version: 1 }).returning('id');
+        const stored = { ...row, ...owner, created_at: now, created_by: actor.userId, updated_at: now, updated_by: actor.userId, version: 1 };
+        const [inserted] = await trx('activities').insert(stored).returning('id');
         const activityId = Number(inserted.id ?? inserted);
         await linkParents(trx, { type: 'activities', id: activityId }, parents, occurredAt);
         if (input.type !== 'note') await touchLastContact(trx, parents, occurredAt);
         await core.audit.record(trx, actor, { action: 'create', recordType: 'activities', recordId: activityId, changes: diff(null, row) });
+        let followUpId: number | null = null;
         if (row.next_step_at) {
-          await deps.tasks.insert(trx, actor, {
+          followUpId = await deps.tasks.insert(trx, actor, {
             title: row.next_step ?? row.subject,
             due_at: row.next_step_at,
             owner_id: owner.owner_id,
@@ -81,9 +89,13 @@ export function createActivitiesService(core: Core, deps: { tasks: TasksService 
             lead_id: parents.find((p) => p.type === 'leads')?.id ?? null,
           });
         }
-        return activityId;
+        // The answer is what was just written, not a re-read: the creator can always read it,
+        // because every parent they named was checked readable above (resolveParents) and a child
+        // is readable through any readable parent (access/scope.ts CHILD_PARENTS).
+        return answer({ ...stored, id: activityId, deleted_at: null }, linkedParents(parents), followUpId);
       });
-      return this.get(actor, id);
+      requirePermission(actor, 'activities', 'read');
+      return created;
     },
     async update(actor: Actor, id: number, patch: Partial<ActivityInput> & { version: number }) {
       requirePermission(actor, 'activities', 'update');

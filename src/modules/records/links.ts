@@ -20,9 +20,14 @@ export async function setParents(db: Knex, child: Ref<ChildType>, parents: Array
   await linkParents(db, child, parents, at);
 }
 
+/** The links linkParents writes for `parents`, in the order parentsOf reads them back. */
+export function linkedParents<T extends LinkParentType>(parents: Array<Ref<T>>): Array<Ref<T>> {
+  return [...new Map(parents.map((p) => [`${p.type}:${p.id}`, { type: p.type, id: p.id }])).values()];
+}
+
 /** Gives a child just created its parents (deduplicated): nothing to replace yet. */
 export async function linkParents(db: Knex, child: Ref<ChildType>, parents: Array<Ref<LinkParentType>>, at: string): Promise<void> {
-  const unique = [...new Map(parents.map((p) => [`${p.type}:${p.id}`, p])).values()];
+  const unique = linkedParents(parents);
   if (unique.length) {
     await db('record_links').insert(unique.map((p) => ({ child_type: child.type, child_id: child.id, parent_type: p.type, parent_id: p.id, at })));
   }

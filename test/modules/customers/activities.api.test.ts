@@ -102,3 +102,40 @@ t.test('global search: the gram counts that steer a lookup may be stale, the ans
   await api.post('/api/v1/companies', { name: '长城电器', allow_duplicate: true });
   t.same(await names('长城电'), ['长城电器', '长城电子'], 'every record with all the grams, whichever gram drove the lookup');
 });
+
+t.test('the answer to logging an activity is the record as reading it gives it', async (t) => {
+  const { app } = await buildTestApp(t);
+  const { token } = await setupAdmin(app);
+  const rep = await createUser(app, token, 'sales');
+  const api = apiClient(app, rep.token);
+  const company = (await api.post('/api/v1/companies', { name: '苏州远景电子有限公司' })).body.data;
+  const other = (await api.post('/api/v1/companies', { name: '无锡晨光机械有限公司' })).body.data;
+  const a = (await api.post('/api/v1/contacts', { name: '周敏', company_id: company.id })).body.data;
+  const b = (await api.post('/api/v1/contacts', { name: '吴刚', company_id: company.id })).body.data;
+  const bodies = [
+    { type: 'call', subject: '  电话回访 ', contact_ids: [b.id, a.id] },
+    { type: 'visit', subject: '拜访', company_id: other.id, contact_ids: [a.id], content: '参观工厂', outcome: '满意', occurred_at: '2026-11-20T03:00:00+08:00', next_step: '寄样品', next_step_at: '2026-11-27T02:00:00Z' },
+    { type: 'note', subject: '备注', company_id: company.id, next_step_at: '2026-11-28T02:00:00Z' },
+  ];
+  for (const body of bodies) {
+    const created = await api.post('/api/v1/activities', body);
+    t.equal(created.status, 201, created.text);
+    const read = await api.get(`/api/v1/activities/${created.body.data.id}`);
+    t.same(created.body, read.body, `${body.type}: the same fields, parents in the same order, the follow-up task`);
+    t.equal(JSON.stringify(created.body), JSON.stringify(read.body), `${body.type}: byte for byte`);
+  }
+});
+
+t.test('a role that may log activities but not read them still gets 403 after the write, as before', async (t) => {
+  const { app } = await buildTestApp(t);
+  const { token } = await setupAdmin(app);
+  const admin = apiClient(app, token);
+  const role = await admin.post('/api/v1/roles', { key: 'logger', name: 'Logger', permissions: { resources: { contacts: { read: 'own', create: 'own' }, activities: { create: 'own' } }, flags: [] } });
+  t.equal(role.status, 201, role.text);
+  const user = await createUser(app, token, 'logger');
+  const api = apiClient(app, user.token);
+  const contact = (await api.post('/api/v1/contacts', { name: 'Lee' })).body.data;
+  const res = await api.post('/api/v1/activities', { type: 'call', subject: 'hello', contact_ids: [contact.id] });
+  t.equal(res.status, 403);
+  t.equal((await admin.get(`/api/v1/activities?parent_type=contacts&parent_id=${contact.id}`)).body.data.length, 1, 'the activity was written');
+});

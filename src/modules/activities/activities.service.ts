@@ -12,6 +12,7 @@ import { resolveOwner } from '../records/ownership';
 import { resolveParents, touchLastContact, type ParentInput } from '../records/parents';
 import { toStoredTime } from '../records/record-fields';
 import { checkVersion, requireAction, updateAtVersion } from '../records/scoped';
+import { exec } from '../records/statements';
 import type { TasksService } from '../tasks';
 import { ACTIVITY_AUDIT_FIELDS, ACTIVITY_COLUMNS, activitiesListSpec, activityCreateSchema, activityUpdateSchema } from './activities.schemas';
 
@@ -25,6 +26,9 @@ export interface ActivityInput extends ParentInput {
   next_step_at?: string | null;
   owner_id?: number;
 }
+
+const INSERTED_COLUMNS = ['type', 'occurred_at', 'subject', 'content', 'outcome', 'next_step', 'next_step_at', 'owner_id', 'team_id', 'created_at', 'created_by', 'updated_at', 'updated_by', 'version'] as const;
+const INSERT_ACTIVITY = `insert into activities (${INSERTED_COLUMNS.join(', ')}) values (${INSERTED_COLUMNS.map(() => '?').join(', ')}) returning id`;
 
 function audited(row: Record<string, unknown>) {
   return Object.fromEntries(ACTIVITY_AUDIT_FIELDS.map((f) => [f, row[f] ?? null]));
@@ -71,8 +75,8 @@ export function createActivitiesService(core: Core, deps: { tasks: TasksService 
           next_step: input.next_step ?? null, next_step_at: toStoredTime(input.next_step_at),
         };
         const stored = { ...row, ...owner, created_at: now, created_by: actor.userId, updated_at: now, updated_by: actor.userId, version: 1 };
-        const [inserted] = await trx('activities').insert(stored).returning('id');
-        const activityId = Number(inserted.id ?? inserted);
+        const { rows: [inserted] } = await exec(trx, INSERT_ACTIVITY, INSERTED_COLUMNS.map((c) => stored[c]));
+        const activityId = Number(inserted.id);
         await linkParents(trx, { type: 'activities', id: activityId }, parents, occurredAt);
         if (input.type !== 'note') await touchLastContact(trx, parents, occurredAt);
         await core.audit.record(trx, actor, { action: 'create', recordType: 'activities', recordId: activityId, changes: diff(null, row) });

@@ -2,6 +2,7 @@
 // to one or more parents (company, contact, deal, lead; later ticket). `at` places the child on each
 // parent's timeline.
 import type { Knex } from 'knex';
+import { exec, valueRows } from './statements';
 
 export type ParentType = 'companies' | 'contacts' | 'deals' | 'leads';
 /** Attachments also hang off activities. */
@@ -29,7 +30,7 @@ export function linkedParents<T extends LinkParentType>(parents: Array<Ref<T>>):
 export async function linkParents(db: Knex, child: Ref<ChildType>, parents: Array<Ref<LinkParentType>>, at: string): Promise<void> {
   const unique = linkedParents(parents);
   if (unique.length) {
-    await db('record_links').insert(unique.map((p) => ({ child_type: child.type, child_id: child.id, parent_type: p.type, parent_id: p.id, at })));
+    await exec(db, `insert into record_links (child_type, child_id, parent_type, parent_id, at) values ${valueRows(unique.length, 5)}`, unique.flatMap((p) => [child.type, child.id, p.type, p.id, at]));
   }
 }
 

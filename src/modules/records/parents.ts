@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { visibleIds, type Actor } from '../../access/scope';
 import { ValidationError } from '../../lib/errors';
 import type { ParentType, Ref } from './links';
+import { exec } from './statements';
 
 export interface ParentInput {
   company_id?: number | null;
@@ -44,7 +45,7 @@ export async function resolveParents(db: Knex, actor: Actor, input: ParentInput)
 export async function touchLastContact(db: Knex, parents: Array<Ref<ParentType>>, at: string): Promise<void> {
   for (const type of ['companies', 'contacts'] as const) {
     const ids = parents.filter((p) => p.type === type).map((p) => p.id);
-    if (ids.length) await db(type).whereIn('id', ids).andWhere((w) => w.whereNull('last_contact_at').orWhere('last_contact_at', '<', at)).update({ last_contact_at: at });
+    if (ids.length) await exec(db, `update ${type} set last_contact_at = ? where id in (${ids.map(() => '?').join(', ')}) and (last_contact_at is null or last_contact_at < ?)`, [at, ...ids, at]);
   }
 }
 

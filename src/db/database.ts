@@ -2,11 +2,13 @@
 // product promises, or Postgres (pg) with a pool. Both return the same representation of values.
 import fs from 'node:fs';
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config/schema';
 import { createRowSerializer, type RowSerializer } from './rows';
 import { createReader, type Reader } from './reader';
+import { startCheckpointer } from './checkpointer';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -62,6 +64,15 @@ function cachePreparedStatements(conn: { prepare(sql: string): unknown }): void 
   };
 }
 
+/**
+ * Checkpoints run on a worker thread (db/checkpointer.ts) every CHECKPOINT_INTERVAL_MS; the writer
+ * checkpoints itself only once the WAL holds WAL_BOUND_PAGES (40 MB of 4 KB pages), if the worker
+ * falls behind. After a checkpoint resets the WAL, its file is cut back to WAL_FILE_LIMIT bytes.
+ */
+const CHECKPOINT_INTERVAL_MS = 200;
+const WAL_BOUND_PAGES = 10_000;
+const WAL_FILE_LIMIT = 64 * 1024 * 1024;
+
 export function knexConfigFor(config: Config): { dialect: Dialect; knexConfig: Knex.Config; sqliteFile?: string } {
   const { dialect, target } = resolveDatabaseUrl(config);
   if (dialect === 'sqlite') {
@@ -85,6 +96,8 @@ export function knexConfigFor(config: Config): { dialect: Dialect; knexConfig: K
               conn.pragma('synchronous = FULL');
               conn.pragma('foreign_keys = ON');
               conn.pragma(`busy_timeout = ${busy}`);
+              conn.pragma(`wal_autocheckpoint = ${WAL_BOUND_PAGES}`);
+              conn.pragma(`journal_size_limit = ${WAL_FILE_LIMIT}`);
               done(null, conn);
             } catch (err) {
               done(err as Error, conn);
@@ -115,6 +128,10 @@ export async function openDatabase(config: Config): Promise<Database> {
     throw new Error(`cannot open the database ${describeDatabase(config)}: ${(err as Error).message}`);
   }
   const read = createReader(knex, dialect, { sqliteFile, busyTimeoutMs: config.database.busyTimeoutMs });
+  // Worker threads that open the database for one job (backups) leave checkpoints to the server's.
+  const checkpointer = sqliteFile && isMainThread
+    ? startCheckpointer(sqliteFile, { intervalMs: CHECKPOINT_INTERVAL_MS, onWarning: (message) => process.emitWarning(`WAL checkpoints are failing: ${message}`, 'KehuCheckpointWarning') })
+    : null;
   return {
     knex,
     dialect,
@@ -122,6 +139,7 @@ export async function openDatabase(config: Config): Promise<Database> {
     rows: createRowSerializer(knex, dialect),
     read,
     close: async () => {
+      await checkpointer?.stop();
       read.close();
       await knex.destroy();
     },

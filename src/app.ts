@@ -21,6 +21,7 @@ import { ajvOptions } from './lib/validate';
 import { AppError } from './lib/errors';
 import { createServices } from './services';
 import type { Core } from './core';
+import durableAnswers from './plugins/durable-answers';
 import errorsPlugin from './plugins/errors';
 import securityPlugin from './plugins/security';
 import authPlugin from './plugins/auth';
@@ -110,7 +111,8 @@ function validatorCompiler() {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const db = options.db ?? (await openDatabase(config));
+  // The serving process answers writes only once they are on disk (plugins/durable-answers.ts).
+  const db = options.db ?? (await openDatabase(config, { groupCommit: true }));
   let upgrade: UpgradeResult;
   try {
     // Pending migrations run behind an automatic backup when the database holds data.
@@ -152,6 +154,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('jobs', jobs);
 
   await app.register(errorsPlugin);
+  await app.register(durableAnswers);
   await app.register(openapiPlugin);
   await app.register(securityPlugin);
   await app.register(formbody);

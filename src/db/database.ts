@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { Config } from '../config/schema';
 import { createRowSerializer, type RowSerializer } from './rows';
 import { createReader, type Reader } from './reader';
+import { walDurability, type Durability } from './durability';
 import { startCheckpointer } from './checkpointer';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -20,6 +21,8 @@ export interface Database {
   rows: RowSerializer;
   /** Fixed SQL for hot reads outside transactions (src/db/reader.ts). */
   read: Reader;
+  /** SQLite opened for group commit: what an answer to a write waits for (src/db/durability.ts); else null. */
+  durability: Durability | null;
   close(): Promise<void>;
 }
 
@@ -73,7 +76,7 @@ const CHECKPOINT_INTERVAL_MS = 200;
 const WAL_BOUND_PAGES = 10_000;
 const WAL_FILE_LIMIT = 64 * 1024 * 1024;
 
-export function knexConfigFor(config: Config): { dialect: Dialect; knexConfig: Knex.Config; sqliteFile?: string } {
+export function knexConfigFor(config: Config, options: OpenOptions = {}): { dialect: Dialect; knexConfig: Knex.Config; sqliteFile?: string } {
   const { dialect, target } = resolveDatabaseUrl(config);
   if (dialect === 'sqlite') {
     fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -92,8 +95,9 @@ export function knexConfigFor(config: Config): { dialect: Dialect; knexConfig: K
             try {
               cachePreparedStatements(conn);
               conn.pragma('journal_mode = WAL');
-              // A CRM writes little; an acknowledged write must survive a power cut.
-              conn.pragma('synchronous = FULL');
+              // An acknowledged write must survive a power cut: each commit flushes the WAL (FULL), or,
+              // with group commit, the answer waits for a shared flush (src/db/durability.ts).
+              conn.pragma(options.groupCommit ? 'synchronous = NORMAL' : 'synchronous = FULL');
               conn.pragma('foreign_keys = ON');
               conn.pragma(`busy_timeout = ${busy}`);
               conn.pragma(`wal_autocheckpoint = ${WAL_BOUND_PAGES}`);
@@ -118,8 +122,17 @@ export function knexConfigFor(config: Config): { dialect: Dialect; knexConfig: K
   };
 }
 
-export async function openDatabase(config: Config): Promise<Database> {
-  const { dialect, knexConfig, sqliteFile } = knexConfigFor(config);
+export interface OpenOptions {
+  /**
+   * SQLite: commit without flushing and let answers to writes wait for `durability.flush()` (the
+   * serving process, which awaits it before every answer to a write). Processes that do not
+   * (the CLI, backup workers, restores) keep synchronous=FULL.
+   */
+  groupCommit?: boolean;
+}
+
+export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Database> {
+  const { dialect, knexConfig, sqliteFile } = knexConfigFor(config, options);
   const knex = knexFactory(knexConfig);
   try {
     await knex.raw('select 1');
@@ -138,6 +151,7 @@ export async function openDatabase(config: Config): Promise<Database> {
     sqliteFile,
     rows: createRowSerializer(knex, dialect),
     read,
+    durability: sqliteFile && options.groupCommit ? walDurability(`${sqliteFile}-wal`) : null,
     close: async () => {
       await checkpointer?.stop();
       read.close();

@@ -96,7 +96,6 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
     if (q.team_id) filter.team_id = String(q.team_id);
     if (q.close_from || q.close_to) filter.expected_close_date = { ...(q.close_from ? { gte: q.close_from } : {}), ...(q.close_to ? { lte: q.close_to } : {}) };
     const board = await deals.board(actor, pipeline.id, { filter, limit: 20 }, pipeline);
-    const back = `/deals/board?${toQuerystring({ pipeline_id: pipeline.id, owner_id: q.owner_id, team_id: q.team_id, close_from: q.close_from, close_to: q.close_to })}`;
     const canMove = can(actor, 'deals', 'update');
     // Someone who sees only their own deals (no deal shared with them) has no owner to filter by
     // and owns every card: neither the user list nor a name per card is looked up.
@@ -120,7 +119,6 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
       closeTo: q.close_to ?? '',
       columns,
       lostStageIds: pipeline.stages.filter((s) => s.kind === 'lost').map((s) => s.id).join(','),
-      back,
       // The same filters in the API's shape, for board.js's "more cards".
       apiFilters: toQuerystring({ 'filter[owner_id]': q.owner_id, 'filter[team_id]': q.team_id, 'filter[expected_close_date][gte]': q.close_from, 'filter[expected_close_date][lte]': q.close_to }),
       canMove,

@@ -99,7 +99,7 @@ t.test('web form → routed lead → conversion → drag on the board', async (t
   // the drag is dispatched as the browser would send it instead of by the mouse.
   await page.goto(`${base}/deals/board`);
   const lostStage = (await page.locator('[data-board] > section.kind-lost').getAttribute('data-stage'))!;
-  const transfer = await page.evaluateHandle(() => new DataTransfer());
+  const transfer = await page.evaluateHandle('new DataTransfer()');
   await page.dispatchEvent(`[data-deal="${dealId}"]`, 'dragstart', { dataTransfer: transfer });
   await page.dispatchEvent(`[data-stage="${lostStage}"] .board-head`, 'dragover', { dataTransfer: transfer });
   await Promise.all([

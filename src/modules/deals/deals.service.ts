@@ -4,7 +4,6 @@
 // its per-stage aggregates computed by the database.
 import type { Knex } from 'knex';
 import type { Core } from '../../core';
-import { levelOf } from '../../access/catalog';
 import { requirePermission, scopeQuery, visibleIds, type Actor } from '../../access/scope';
 import { diff } from '../../audit/writer';
 import { NotFoundError, ValidationError } from '../../lib/errors';
@@ -265,29 +264,25 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
     async move(actor: Actor, id: number, input: MoveInput): Promise<RecordRow> {
       requirePermission(actor, 'deals', 'update');
       validate(dealMoveSchema, input);
-      // Everything the move is decided on is read before the transaction: the update at the version
-      // read is what keeps it safe (a change in between answers 409), so the writer (on SQLite the
-      // one connection every write waits for) is held for the three writes only.
-      const before = await loadRaw(knex, actor, id);
-      // The update scope is checked apart only when it can differ from the read scope just applied.
-      if (levelOf(actor.permissions, 'deals', 'update') !== levelOf(actor.permissions, 'deals', 'read') || actor.sharedTypes.includes('deals')) await requireAction(knex, actor, 'deals', 'update', id);
-      checkVersion(before as { version: number }, input.version, before);
-      const stage = await deps.pipelines.stage(knex, input.stage_id);
-      if (!stage || stage.pipeline_id !== before.pipeline_id) throw ValidationError.field('stage_id', 'exists', 'is not a stage of this deal\'s pipeline');
-      if (stage.id === before.stage_id) return records.get(actor, id);
-      requireFields(stage, before, stage.name);
-      const at = now();
-      const changes: Record<string, unknown> = { stage_id: stage.id, stage_entered_at: at, probability: null, won_at: null, lost_at: null, lost_reason_id: null, lost_note: null, updated_at: at, updated_by: actor.userId };
-      if (stage.kind === 'won') changes.won_at = at;
-      if (stage.kind === 'lost') {
-        if (!input.lost_reason_id) throw ValidationError.field('lost_reason_id', 'required', 'say why the deal was lost');
-        if (!(await knex('lost_reasons').where({ id: input.lost_reason_id, active: true }).first('id'))) throw ValidationError.field('lost_reason_id', 'exists', 'is not an active lost reason');
-        Object.assign(changes, { lost_at: at, lost_reason_id: input.lost_reason_id, lost_note: input.lost_note ?? null });
-      }
-      const auditFields = ['stage_id', 'probability', 'won_at', 'lost_at', 'lost_reason_id', 'lost_note'];
       await knex.transaction(async (trx) => {
+        const before = await loadRaw(trx, actor, id);
+        await requireAction(trx, actor, 'deals', 'update', id);
+        checkVersion(before as { version: number }, input.version, before);
+        const stage = await deps.pipelines.stage(trx, input.stage_id);
+        if (!stage || stage.pipeline_id !== before.pipeline_id) throw ValidationError.field('stage_id', 'exists', 'is not a stage of this deal\'s pipeline');
+        if (stage.id === before.stage_id) return;
+        requireFields(stage, before, stage.name);
+        const at = now();
+        const changes: Record<string, unknown> = { stage_id: stage.id, stage_entered_at: at, probability: null, won_at: null, lost_at: null, lost_reason_id: null, lost_note: null, updated_at: at, updated_by: actor.userId };
+        if (stage.kind === 'won') changes.won_at = at;
+        if (stage.kind === 'lost') {
+          if (!input.lost_reason_id) throw ValidationError.field('lost_reason_id', 'required', 'say why the deal was lost');
+          if (!(await trx('lost_reasons').where({ id: input.lost_reason_id, active: true }).first('id'))) throw ValidationError.field('lost_reason_id', 'exists', 'is not an active lost reason');
+          Object.assign(changes, { lost_at: at, lost_reason_id: input.lost_reason_id, lost_note: input.lost_note ?? null });
+        }
         await updateAtVersion(trx, 'deals', id, before.version as number, changes);
         await trx('deal_stage_history').insert({ deal_id: id, from_stage_id: before.stage_id, to_stage_id: stage.id, at, by: actor.userId });
+        const auditFields = ['stage_id', 'probability', 'won_at', 'lost_at', 'lost_reason_id', 'lost_note'];
         await core.audit.record(trx, actor, { action: 'move', recordType: 'deals', recordId: id, changes: diff(before, { ...before, ...changes }, auditFields) });
       });
       return records.get(actor, id);

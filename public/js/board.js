@@ -1,7 +1,7 @@
 // The deal board's drag and drop: a card dropped on another column is moved through the API
 // (POST /api/v1/deals/:id/move with the session cookie and the CSRF header); the page then reloads
 // so counts and totals come from the database again. "More cards" fetches the column's next page.
-// Without JavaScript every card keeps its plain move form.
+// Without JavaScript every card links to its deal's plain move form.
 (function () {
   'use strict';
   var board = document.querySelector('[data-board]');
@@ -79,13 +79,9 @@
     if (card.closest('[data-stage]') === col) return;
     var body = { stage_id: stageId, version: Number(card.getAttribute('data-version')) };
     if (lost.indexOf(String(stageId)) >= 0) {
-      // The lost end needs a reason: the one chosen on the card's own form.
-      var reason = card.querySelector('select[name="lost_reason_id"]');
-      if (!reason || !reason.value) {
-        window.alert(board.getAttribute('data-move-failed'));
-        return;
-      }
-      body.lost_reason_id = Number(reason.value);
+      // The lost end needs a reason: the deal's own move form, with the lost stage chosen.
+      window.location.href = '/deals/' + card.getAttribute('data-deal') + '?move_to=' + stageId + '#move';
+      return;
     }
     col.querySelector('.board-cards').appendChild(card);
     window.kehu.api('/api/v1/deals/' + card.getAttribute('data-deal') + '/move', { method: 'POST', body: body }).then(function () {

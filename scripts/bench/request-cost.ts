@@ -67,7 +67,17 @@ async function main(): Promise<void> {
     const a = accounts[pick(accounts.map((x) => x.id))] ?? accounts[0];
     const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: a.email, password: 'Bench-pass-2026!' } });
     const body = res.json() as { data: { token: string } };
-    return { headers: { authorization: `Bearer ${body.data.token}`, accept: 'application/json' }, id: a.id };
+    return { headers: { authorization: `Bearer ${body.data.token}`, accept: 'application/json' } as Record<string, string>, id: a.id };
+  };
+  // A page session (the board is a page): the sign-in form's cookie, as board-rep sends it.
+  const pageLogin = async (role: 'sales' | 'manager', userId: number) => {
+    const a = data.accounts[role].find((x) => x.id === userId) ?? data.accounts[role][0];
+    const form = await app.inject({ method: 'GET', url: '/login' });
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
+    const jar = [form.headers['set-cookie']].flat().filter(Boolean).map((c) => String(c).split(';')[0]).join('; ');
+    const res = await app.inject({ method: 'POST', url: '/login', headers: { cookie: jar, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: csrf, email: a.email, password: 'Bench-pass-2026!' }).toString() });
+    const cookie = [res.headers['set-cookie']].flat().filter(Boolean).map((c) => String(c).split(';')[0]).join('; ');
+    return { headers: { cookie, accept: 'text/html' } as Record<string, string>, id: a.id };
   };
   const top = data.samples.topOwners ?? [];
   const rep = await login('sales', (ids) => ids.map((id, i) => [i, top.indexOf(id) < 0 ? 1e9 : top.indexOf(id)]).sort((x, y) => x[1] - y[1])[0][0]);
@@ -97,6 +107,15 @@ async function main(): Promise<void> {
     timeline: [[adm, `/api/v1/companies/${busy}/timeline`]],
     write: [[rep, 'POST /api/v1/activities']],
   };
+  // --only board: the deal board as board-rep and board-manager-team request it (needs --deals).
+  const pl = data.samples.pipeline;
+  if (pl && pl.topDealOwners.length && (!only || only.includes('board'))) {
+    const boardRep = await pageLogin('sales', pl.topDealOwners.map((o) => o[0]).find((id) => data.accounts.sales.some((a) => a.id === id))!);
+    const head = [...pl.managerTeams].filter((m) => data.accounts.manager.some((a) => a.id === m.managerId)).sort((a, b) => b.teams.length - a.teams.length)[0];
+    const boardMgr = await pageLogin('manager', head.managerId);
+    const base = `/deals/board?pipeline_id=${pl.defaultPipelineId}`;
+    groups.board = [[boardRep, base], [boardRep, `${base}&close_from=${new Date().toISOString().slice(0, 10)}&close_to=${new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10)}`], [boardMgr, `${base}&team_id=${head.teams[0][0]}`]];
+  }
   // The write variant: a call logged with one of the rep's contacts, as create-activity sends it.
   const repContact = (data.samples.contacts ?? []).find((c) => c.ownerId === rep.id)?.id ?? data.samples.contacts?.[0]?.id ?? 1;
   const request = (who: typeof rep, url: string) => {
@@ -125,7 +144,7 @@ async function main(): Promise<void> {
       const used = process.cpuUsage(cpu);
       if (session) await session.post('Profiler.stop').then(({ profile }) => profiles.push(profile as Profile));
       const wall = Number(process.hrtime.bigint() - t) / 1e6 / n;
-      console.log(`${(((used.user + used.system) / 1000) / n).toFixed(3).padStart(7)} ms CPU ${wall.toFixed(3).padStart(7)} ms wall ${String(first.body.length).padStart(6)} B  ${who === rep ? 'rep' : who === mgr ? 'mgr' : 'adm'} ${decodeURIComponent(url)}`);
+      console.log(`${(((used.user + used.system) / 1000) / n).toFixed(3).padStart(7)} ms CPU ${wall.toFixed(3).padStart(7)} ms wall ${String(first.body.length).padStart(6)} B  ${who === rep ? 'rep' : who === mgr ? 'mgr' : who === adm ? 'adm' : who.headers.cookie ? 'page' : '?'} ${decodeURIComponent(url)}`);
       for (const [sql, e] of sqlTimes) console.log(`          ${(e.ms / n).toFixed(3)} ms × ${(e.calls / n).toFixed(1)}, ${Math.round(e.rows / e.calls)} rows  ${sql}  ${JSON.stringify(lastParams.get(sql))}`);
     }
   }

@@ -94,6 +94,21 @@ t.test('web form → routed lead → conversion → drag on the board', async (t
   t.equal((await page.textContent('[data-testid="deal-stage"]'))?.trim(), zh.pipelines.stages.qualification, 'the deal page agrees');
   t.match(await page.textContent('[data-testid="timeline"]'), `${zh.pipelines.stages.lead} → ${zh.pipelines.stages.qualification}`, 'the stage change is on its timeline');
 
+  // Dropped on the lost end, the card opens its deal's move form with the lost stage chosen (the
+  // reason is given there); nothing moved yet. The lost column is off to the right of the window, so
+  // the drag is dispatched as the browser would send it instead of by the mouse.
+  await page.goto(`${base}/deals/board`);
+  const lostStage = (await page.locator('[data-board] > section.kind-lost').getAttribute('data-stage'))!;
+  const transfer = await page.evaluateHandle('new DataTransfer()');
+  await page.dispatchEvent(`[data-deal="${dealId}"]`, 'dragstart', { dataTransfer: transfer });
+  await page.dispatchEvent(`[data-stage="${lostStage}"] .board-head`, 'dragover', { dataTransfer: transfer });
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === `/deals/${dealId}` && u.searchParams.get('move_to') === lostStage),
+    page.dispatchEvent(`[data-stage="${lostStage}"] .board-head`, 'drop', { dataTransfer: transfer }),
+  ]);
+  t.equal(await page.inputValue('#d-stage'), lostStage, 'the lost stage is chosen on the deal\'s move form');
+  t.equal((await page.textContent('[data-testid="deal-stage"]'))?.trim(), zh.pipelines.stages.qualification, 'and the deal has not moved yet');
+
   // A long column: the first 20 cards, then "more cards" fetches the next page in place.
   const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lilei@example.com', password: 'Yunfan-setup-2026!' }) });
   const bearer = ((await login.json()) as { data: { token: string } }).data.token;

@@ -3,7 +3,7 @@
 // list, the deal page (fields, stage progress, a timeline of activities and stage changes, quick
 // activity logging), the deal form, and the pipeline settings page for admins.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import Handlebars from 'handlebars';
+import { levelOf } from '../../access/catalog';
 import { can } from '../../access/scope';
 import { idParams } from '../../lib/api-schemas';
 import { ConflictError, ValidationError } from '../../lib/errors';
@@ -96,40 +96,29 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
     if (q.team_id) filter.team_id = String(q.team_id);
     if (q.close_from || q.close_to) filter.expected_close_date = { ...(q.close_from ? { gte: q.close_from } : {}), ...(q.close_to ? { lte: q.close_to } : {}) };
     const board = await deals.board(actor, pipeline.id, { filter, limit: 20 }, pipeline);
-    const options = await moveOptions(req, pipeline);
-    const back = `/deals/board?${toQuerystring({ pipeline_id: pipeline.id, owner_id: q.owner_id, team_id: q.team_id, close_from: q.close_from, close_to: q.close_to })}`;
     const canMove = can(actor, 'deals', 'update');
-    // Every card's move form lists the other stages and the lost reasons: the same options on every
-    // card of a column, rendered here once per stage instead of once per card (140 cards × 13
-    // options in #each loops were most of the template's time). The markup is byte for byte what
-    // the loops wrote, escaped as Handlebars escapes.
-    const esc = Handlebars.Utils.escapeExpression;
-    const optionHtml = (o: { value: string; label: string }) => `<option value="${esc(o.value)}">${esc(o.label)}</option>`;
-    const otherStagesHtml = new Map(pipeline.stages.map((s) => [s.id, new Handlebars.SafeString(options.stages.filter((o) => o.value !== String(s.id)).map(optionHtml).join(''))]));
-    const lostReasonOptionsHtml = new Handlebars.SafeString(options.lostReasons.map(optionHtml).join(''));
-    const columns = await Promise.all(board.columns.map(async (c) => ({
+    // Someone who sees only their own deals (no deal shared with them) has no owner to filter by
+    // and owns every card: neither the user list nor a name per card is looked up.
+    const ownOnly = levelOf(actor.permissions, 'deals', 'read') === 'own' && !actor.sharedTypes.includes('deals');
+    const ownerNames = ownOnly ? null : new Map((await lookups.users()).map((u) => [u.id, u.name]));
+    const ownerName = (id: number) => (ownOnly ? actor.name : (ownerNames!.get(id) ?? `#${id}`));
+    const columns = board.columns.map((c) => ({
       stage: c.stage,
       count: c.count,
       totals: c.totals,
       more: c.next_cursor ? { cursor: c.next_cursor, href: `/deals?${toQuerystring({ pipeline_id: pipeline.id, stage_id: c.stage.id, owner_id: q.owner_id })}` } : null,
-      cards: await Promise.all(c.cards.map(async (card) => ({
-        ...card,
-        ownerName: await lookups.userName(card.owner_id),
-        otherStagesHtml: otherStagesHtml.get(card.stage_id) ?? '',
-      }))),
-    })));
+      cards: c.cards.map((card) => ({ ...card, ownerName: ownerName(card.owner_id) })),
+    }));
     return reply.page('deals/board', {
       title: t(req.locale, 'deals.board'),
       pipeline,
       pipelineOptions: selectOptions(all.map((p) => ({ value: String(p.id), label: p.name })), String(pipeline.id)),
-      ownerOptions: selectOptions(await lookups.userChoices(), q.owner_id ? String(q.owner_id) : ''),
+      ownerOptions: ownOnly ? null : selectOptions(await lookups.userChoices(), q.owner_id ? String(q.owner_id) : ''),
       teamOptions: selectOptions(await lookups.teamChoices(), q.team_id ? String(q.team_id) : ''),
       closeFrom: q.close_from ?? '',
       closeTo: q.close_to ?? '',
       columns,
-      lostReasonOptionsHtml,
       lostStageIds: pipeline.stages.filter((s) => s.kind === 'lost').map((s) => s.id).join(','),
-      back,
       // The same filters in the API's shape, for board.js's "more cards".
       apiFilters: toQuerystring({ 'filter[owner_id]': q.owner_id, 'filter[team_id]': q.team_id, 'filter[expected_close_date][gte]': q.close_from, 'filter[expected_close_date][lte]': q.close_to }),
       canMove,
@@ -307,7 +296,8 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
       ownerName: await lookups.userName(deal.owner_id),
       lostReason: deal.lost_reason_id ? (await pipelines.lostReasons(actor, { all: true })).find((r) => r.id === deal.lost_reason_id)?.name : null,
       entries,
-      otherStages: options.stages.filter((s) => s.value !== String(current.id)),
+      // A card dropped on the lost column (board.js) opens this form with that stage chosen.
+      otherStages: options.stages.filter((s) => s.value !== String(current.id)).map((s) => ({ ...s, selected: s.value === String(extra.moveTo ?? '') })),
       lostReasons: options.lostReasons,
       quick: { values: { type: 'call' }, errors: {} },
       activityTypes: types,
@@ -319,10 +309,10 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
 
   app.get<IdReq>('/deals/:id', {
     config: { permission: 'deals.read' },
-    schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { notice: { type: 'string', enum: ['created', 'saved', 'logged', 'moved', 'move_refused'] }, error: { type: 'string', maxLength: 500 } } } },
+    schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { notice: { type: 'string', enum: ['created', 'saved', 'logged', 'moved', 'move_refused'] }, error: { type: 'string', maxLength: 500 }, move_to: { type: 'integer', minimum: 1 } } } },
   }, async (req, reply) => {
-    const q = req.query as { notice?: string; error?: string };
-    return renderShow(req, reply, req.params.id, { notice: q.notice, formError: q.error ?? null });
+    const q = req.query as { notice?: string; error?: string; move_to?: number };
+    return renderShow(req, reply, req.params.id, { notice: q.notice, formError: q.error ?? null, moveTo: q.move_to });
   });
 
   /** Quick activity logging on the deal: the activities service with deal_id (it lands on the company too). */

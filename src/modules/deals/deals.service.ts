@@ -153,6 +153,12 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
     },
   });
 
+  /** Runs a built read as fixed SQL on the read path (db/reader.ts: prepared once, no Knex round). */
+  function run(qb: Knex.QueryBuilder): Promise<Array<Record<string, unknown>>> {
+    const { sql, bindings } = qb.toSQL();
+    return core.db.read.all<Record<string, unknown>>(sql, bindings);
+  }
+
   function boardFilter(qb: Knex.QueryBuilder, actor: Actor, pipelineId: number, filter: ListQuery['filter']): Knex.QueryBuilder {
     qb.where('deals.pipeline_id', pipelineId).whereNull('deals.deleted_at');
     scopeQuery(knex, qb, actor, 'deals', 'read');
@@ -198,24 +204,23 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
     if (!stages.length) return out;
     const parts = stages.map((stage, i) => knex.select('*').from(columnQuery(actor, pipelineId, stage, limit, query).as(`col${i}`)));
     const [first, ...rest] = parts;
-    const rows: Array<Record<string, unknown>> = rest.length ? await first.unionAll(rest) : await first;
+    const rows = await run(rest.length ? first.unionAll(rest) : first);
     const byStage = new Map<number, Array<Record<string, unknown>>>(stages.map((s) => [s.id, []]));
     for (const r of rows) byStage.get(Number(r.stage_id))?.push(r);
-    const pages = new Map<number, Array<Record<string, unknown>>>();
+    const pages = new Map<number, { page: Array<Record<string, unknown>>; more: boolean }>();
     const companyIds = new Set<number>();
     for (const stage of stages) {
       // UNION ALL keeps no order between or within its parts: sort each column again.
       const list = byStage.get(stage.id)!.sort((a, b) => (a.stage_entered_at as string) < (b.stage_entered_at as string) ? -1 : (a.stage_entered_at as string) > (b.stage_entered_at as string) ? 1 : Number(a.id) - Number(b.id));
       const page = list.slice(0, limit);
-      pages.set(stage.id, list);
+      pages.set(stage.id, { page, more: list.length > limit });
       for (const r of page) if (r.company_id) companyIds.add(Number(r.company_id));
     }
     const names = await deps.companies.names(actor, [...companyIds]);
     for (const stage of stages) {
-      const list = pages.get(stage.id)!;
-      const page = list.slice(0, limit);
+      const { page, more } = pages.get(stage.id)!;
       const last = page[page.length - 1];
-      out.set(stage.id, { cards: cardsOf(stage, page, names), next_cursor: list.length > limit && last ? encodeCursor(last.stage_entered_at as string, Number(last.id)) : null });
+      out.set(stage.id, { cards: cardsOf(stage, page, names), next_cursor: more && last ? encodeCursor(last.stage_entered_at as string, Number(last.id)) : null });
     }
     return out;
   }
@@ -306,7 +311,7 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
       requirePermission(actor, 'deals', 'read');
       // A caller that has just read the pipeline (the board page) passes it along.
       const pipeline = known && known.id === pipelineId ? known : await deps.pipelines.get(actor, pipelineId);
-      const agg = await boardFilter(
+      const agg = (await run(boardFilter(
         knex('deals')
           .join('pipeline_stages as s', 's.id', 'deals.stage_id')
           .select('deals.stage_id', 'deals.currency')
@@ -317,16 +322,16 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
           .orderBy('deals.stage_id')
           .orderBy('deals.currency'),
         actor, pipelineId, query.filter,
-      );
+      ))) as unknown as Array<{ stage_id: number; currency: string; n: number | string; total: number | string; weighted100: number | string }>;
       const cardsByStage = await columnsCards(actor, pipelineId, pipeline.stages, { limit: query.limit, filter: query.filter });
       const columns: BoardColumn[] = [];
       for (const stage of pipeline.stages) {
-        const rows = agg.filter((r: { stage_id: number }) => Number(r.stage_id) === stage.id);
+        const rows = agg.filter((r) => Number(r.stage_id) === stage.id);
         const { cards, next_cursor } = cardsByStage.get(stage.id)!;
         columns.push({
           stage,
-          count: rows.reduce((n: number, r: { n: number | string }) => n + Number(r.n), 0),
-          totals: rows.map((r: { currency: string; total: number | string; weighted100: number | string }) => ({ currency: r.currency, amount: Number(r.total), weighted: Math.round(Number(r.weighted100) / 100) })),
+          count: rows.reduce((n, r) => n + Number(r.n), 0),
+          totals: rows.map((r) => ({ currency: r.currency, amount: Number(r.total), weighted: Math.round(Number(r.weighted100) / 100) })),
           cards,
           next_cursor,
         });

@@ -55,15 +55,7 @@ export function pageLookups(app: FastifyInstance, req: FastifyRequest) {
     /** Everyone who can own records (active users first in name order), up to 1000. */
     users: () => once('users', async () => {
       if (!can(actor, 'users', 'read')) return [{ id: actor.userId as number, name: actor.name, active: true }];
-      const out: Array<{ id: number; name: string; active: boolean }> = [];
-      let cursor: string | undefined;
-      for (let i = 0; i < 5; i++) {
-        const page = await users.list(actor, { limit: 200, sort: 'name', cursor });
-        out.push(...page.data.map((u) => ({ id: u.id, name: u.name, active: u.active })));
-        if (!page.next_cursor) break;
-        cursor = page.next_cursor;
-      }
-      return out;
+      return users.choices(actor, 1000);
     }),
     /** Active users to give records to, plus `include` (a record's current owner, even if deactivated). */
     userChoices: async (include?: unknown): Promise<Choice[]> => (await api.users()).filter((u) => u.active || String(u.id) === String(include ?? '')).map((u) => ({ value: String(u.id), label: u.name })),

@@ -145,6 +145,13 @@ export function createUsersService(core: Core, deps: { roles: RolesService; team
       return repo.list(query);
     },
 
+    /** Id, name and active flag of up to `limit` users in name order (pick lists, owner names on pages): one narrow query. */
+    async choices(actor: Actor, limit = 1000): Promise<Array<{ id: number; name: string; active: boolean }>> {
+      requirePermission(actor, 'users', 'read');
+      const rows = await knex('users').select('id', 'name', 'active').orderBy('name_sort').orderBy('id').limit(limit);
+      return rows.map((r: { id: number | string; name: string; active: boolean | number }) => ({ id: Number(r.id), name: r.name, active: Boolean(r.active) }));
+    },
+
     async get(actor: Actor, id: number): Promise<User> {
       requirePermission(actor, 'users', 'read');
       return load(knex, id);

@@ -117,6 +117,17 @@ t.test('create, update with versions, move with stage rules, won and lost, exact
   const actions = await knex('audit_log').where({ record_type: 'deals', record_id: String(deal.id) }).orderBy('id').pluck('action');
   t.same(actions, ['create', 'update', 'move', 'update', 'move', 'move', 'move']);
 
+  // A move decides on the deal read before its transaction: two moves sent at once from the same
+  // version both read it, and the update at that version lets exactly one of them through.
+  const race = await Promise.all(['negotiation', 'proposal'].map((k) => api.post(`/api/v1/deals/${deal.id}/move`, { stage_id: stage(k).id, version: 7 })));
+  t.same(race.map((r) => r.status).sort(), [200, 409], 'one of two simultaneous moves wins, the other gets 409');
+  t.equal(race.find((r) => r.status === 409)!.body.error.code, 'conflict');
+  const raced = (await api.get(`/api/v1/deals/${deal.id}/history`)).body.data;
+  t.equal(raced.length, history.length + 1, 'one history row for the winner only');
+  t.equal((await api.get(`/api/v1/deals/${deal.id}`)).body.data.version, 8);
+  t.equal(await knex('audit_log').where({ record_type: 'deals', record_id: String(deal.id), action: 'move' }).count('* as n').first().then((r) => Number(r!.n)), 5, 'and one audit entry');
+  t.equal((await api.post(`/api/v1/deals/${deal.id}/move`, { stage_id: stage('contract').id, version: 8 })).status, 200, 'and back to won');
+
   // trash and restore
   t.equal((await api.delete(`/api/v1/deals/${deal.id}`)).status, 204);
   t.equal((await api.get(`/api/v1/deals/${deal.id}`)).status, 404);

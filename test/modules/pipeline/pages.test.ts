@@ -30,6 +30,13 @@ t.test('board, move form, list, form, deal page, settings', async (t) => {
   t.notMatch(board.text, '<script>x</script>', 'user text is escaped');
   t.match(board.text, /board\.js/, 'the drag-and-drop script is served locally');
   t.match(decode(board.text), '1 个商机', 'the column count');
+  t.match(board.text, `href="/deals/${id}#move" data-testid="move-${id}"`, 'the card links to its deal\'s move form');
+  t.match(board.text, 'id="b-owner"', 'an admin filters by owner');
+  const lost = pipeline.stages.find((s: { kind: string }) => s.kind === 'lost');
+  const toLost = await page.get(`/deals/${id}?move_to=${lost.id}`);
+  const stageSelect = (html: string) => /<select id="d-stage"[^>]*>(.*?)<\/select>/s.exec(html)![1];
+  t.match(stageSelect(toLost.text), `<option value="${lost.id}" selected>`, 'a card dropped on the lost end opens the move form with that stage chosen');
+  t.notMatch(stageSelect((await page.get(`/deals/${id}`)).text), 'selected', 'and without it nothing is chosen');
 
   // Proposal needs an amount (there is one); negotiation needs a close date too.
   const refused = await page.post(`/deals/${id}/move`, { stage_id: String(stage('negotiation').id), version: '1', back: `/deals/board?pipeline_id=${pipeline.id}` });
@@ -95,4 +102,8 @@ t.test('board, move form, list, form, deal page, settings', async (t) => {
   const rep = await createUser(app, token, 'sales');
   t.equal((await browser(app, rep.token).get('/admin/pipelines')).status, 403, 'reps do not configure pipelines');
   t.equal((await browser(app, rep.token).get(`/deals/${id}`)).status, 404, 'nor see others\' deals');
+  const repBoard = await browser(app, rep.token).get(`/deals/board?pipeline_id=${pipeline.id}`);
+  t.equal(repBoard.status, 200);
+  t.notMatch(repBoard.text, 'id="b-owner"', 'a rep who sees only their own deals has no owner filter');
+  t.notMatch(repBoard.text, `card-${id}"`, 'nor the others\' cards');
 });

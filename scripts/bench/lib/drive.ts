@@ -1,6 +1,8 @@
-// Drives one server with autocannon (programmatic API): closed loop with N connections, or a fixed
-// offered rate (overallRate). Records every response time itself, so p50/p95/p99 are exact
-// (autocannon's own summary has no p95), and counts errors and non-2xx answers.
+// Drives one server: a closed loop with N connections through autocannon (programmatic API), or a
+// fixed offered rate, evenly paced, by its own open-loop client (drivePaced below). Records every
+// response time itself, so p50/p95/p99 are exact (autocannon's own summary has no p95), and counts
+// errors and non-2xx answers.
+import http from 'node:http';
 import { Rng } from '../data/rng';
 
 export interface BenchRequest {
@@ -17,7 +19,7 @@ export interface DriveOptions {
   url: string;
   connections: number;
   durationS: number;
-  /** Requests per second offered in total (autocannon overallRate); closed loop when absent. */
+  /** Requests per second offered in total, evenly paced over at most `connections` keep-alive connections; closed loop when absent. */
   rate?: number;
   /** Sent with every request (authentication, Accept). */
   headers: Record<string, string>;
@@ -76,8 +78,80 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[i];
 }
 
+/** Picks each request's variant: in order from `sequence`, or at random by weight (seeded). */
+function variantPicker(options: DriveOptions): () => BenchRequest {
+  if (options.requests.length === 1) return () => options.requests[0];
+  const seq = options.sequence;
+  if (seq) return () => options.requests[seq.next++ % options.requests.length];
+  const rng = Rng.derive(options.seed, 'requests');
+  const weights = options.requests.map((r) => r.weight ?? 1);
+  return () => rng.weighted(options.requests, weights);
+}
+
+/**
+ * A fixed offered rate, evenly paced: request k is due at start + k / rate, goes out on a free
+ * keep-alive connection (at most `connections`; when all are busy it waits for one, as a browser's
+ * pool would), and its time counts from when it was due, so a server that falls behind is charged
+ * for the wait (no coordinated omission). autocannon's overallRate is not this: each connection sends
+ * its per-second quota back to back whenever its one-second timer resets, so 200/s over 50
+ * connections arrives as a burst of 200 at the top of every second and is queued as one.
+ */
+async function drivePaced(options: DriveOptions & { rate: number }): Promise<DriveResult> {
+  const url = new URL(options.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
+  const pick = variantPicker(options);
+  const total = Math.round(options.rate * options.durationS);
+  const latencies = new Float64Array(total);
+  const statusCounts: Record<string, number> = {};
+  let answered = 0;
+  let bytes = 0;
+  let errors = 0;
+  let timeouts = 0;
+  let non2xx = 0;
+  const one = (v: BenchRequest, due: number) => new Promise<void>((resolve) => {
+    const headers: Record<string, string | number> = { ...options.headers, ...v.headers };
+    if (v.body !== undefined) headers['content-length'] = Buffer.byteLength(v.body);
+    const req = http.request({ host: url.hostname, port: url.port, path: v.path, method: v.method, agent, headers }, (res) => {
+      let size = 0;
+      res.on('data', (chunk: Buffer) => (size += chunk.length));
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+        if (status < 200 || status > 299) non2xx++;
+        latencies[answered++] = performance.now() - due;
+        bytes += size;
+        resolve();
+      });
+    });
+    let timedOut = false;
+    req.setTimeout(30_000, () => {
+      timedOut = true;
+      req.destroy(new Error('timeout'));
+    });
+    req.on('error', () => {
+      if (timedOut) timeouts++;
+      else errors++;
+      resolve();
+    });
+    req.end(v.body);
+  });
+  const start = performance.now();
+  const inflight: Array<Promise<void>> = [];
+  for (let k = 0; k < total; k++) {
+    const due = start + (k * 1000) / options.rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(one(pick(), due));
+  }
+  await Promise.all(inflight);
+  agent.destroy();
+  const durationS = (performance.now() - start) / 1000;
+  return summarise([{ durationS: Math.max(durationS, options.durationS), requests: answered, errors, timeouts, non2xx, statusCounts, bytes, latencies: latencies.slice(0, answered) }]);
+}
+
 export async function drive(options: DriveOptions): Promise<DriveResult> {
   if (!options.requests.length) throw new Error('nothing to request');
+  if (options.rate) return drivePaced({ ...options, rate: options.rate });
   let latencies = new Float64Array(1 << 16);
   let n = 0;
   let bytes = 0;
@@ -88,25 +162,15 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     timeout: 30,
     headers: options.headers,
   };
-  if (options.rate) opts.overallRate = options.rate;
   if (options.requests.length === 1) {
     // A fixed request: autocannon encodes it once.
     const r = options.requests[0];
     opts.requests = [{ method: r.method, path: r.path, body: r.body, headers: { ...options.headers, ...r.headers } }];
-  } else if (options.sequence) {
-    const seq = options.sequence;
-    opts.requests = [{
-      setupRequest: (req: Record<string, unknown>) => {
-        const v = options.requests[seq.next++ % options.requests.length];
-        return { ...req, method: v.method, path: v.path, body: v.body, headers: { ...options.headers, ...v.headers } };
-      },
-    }];
   } else {
-    const rng = Rng.derive(options.seed, 'requests');
-    const weights = options.requests.map((r) => r.weight ?? 1);
+    const pick = variantPicker(options);
     opts.requests = [{
       setupRequest: (req: Record<string, unknown>) => {
-        const v = rng.weighted(options.requests, weights);
+        const v = pick();
         return { ...req, method: v.method, path: v.path, body: v.body, headers: { ...options.headers, ...v.headers } };
       },
     }];

@@ -52,9 +52,29 @@ function jsonValue(v: unknown): string {
  * 11 values is ignored). The definition of the chain: sha256(prev_hash "\n" JSON of those 11).
  */
 export function entryHashOfRow(prevHash: string, row: readonly unknown[]): string {
-  let text = `${prevHash}\n[${jsonValue(row[0])}`;
+  return entryHashOfText(prevHash, chainText(row));
+}
+
+/** The JSON array of a row's first 11 values, as entryHashOfRow hashes it. */
+export function chainText(row: readonly unknown[]): string {
+  let text = `[${jsonValue(row[0])}`;
   for (let i = 1; i < CHAIN_ROW_LENGTH; i++) text += `,${jsonValue(row[i])}`;
-  return sha256(`${text}]`);
+  return `${text}]`;
+}
+
+/**
+ * The same array written by SQLite, for verify's fast path (src/audit/segment.ts): json_array
+ * writes `[v,v,…]` without spaces and with JSON.stringify's escapes, so the bytes are the same;
+ * where they might not be (a character the two escape differently), the hash simply does not
+ * match and verify checks the entry by entryHashOfRow. A match is never wrong: the stored hash
+ * then covers this text, a correct JSON encoding, which decodes to exactly the row's values.
+ * (On Postgres, to_json of each value costs the server more than chainText costs here.)
+ */
+export const CHAIN_TEXT_SQLITE = 'json_array(seq, id, at, actor_id, ip, user_agent, request_id, action, record_type, record_id, changes)';
+
+/** The entry's hash from its canonical array text (chainText's, or CHAIN_TEXT_SQLITE's). */
+export function entryHashOfText(prevHash: string, arrayText: string): string {
+  return sha256(`${prevHash}\n${arrayText}`);
 }
 
 export function entryHash(prevHash: string, e: ChainFields): string {

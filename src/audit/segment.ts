@@ -1,10 +1,14 @@
-// Checking the chain over a range of seq, from rows in their cheapest form: one statement per
-// batch joins each entry with its kept values and returns plain arrays (better-sqlite3 `.raw()`,
-// pg `rowMode: 'array'`), so no per-row objects or JSON beyond the hash itself. The same code runs
-// on the main thread (small chains, archive pieces) and in the verify workers (src/audit/verify-
-// worker.ts), each of which checks its own seq range; verify.ts checks the links between ranges.
+// Checking the chain over a range of seq, from rows in their cheapest form: plain arrays
+// (better-sqlite3 `.raw()`, pg `rowMode: 'array'`), entries by a seq range and their values by an
+// entry-id range. On SQLite the database writes the entry hash's text (CHAIN_TEXT_SQLITE), so an
+// entry is six values, not thirteen strings to put together; whenever that text does not confirm
+// the stored hash, the entry is read in full and checked by chain.ts's entryHashOfRow, which then
+// names the problem.
+// The same code runs on the main thread (small chains) and in the verify workers (src/audit/
+// verify-worker.ts), each of which checks its own seq range; verify.ts checks the links between
+// ranges; archive pieces go through ChainWalker.step directly.
 import type BetterSqlite3 from 'better-sqlite3';
-import { commitment, commitmentOfText, entryHashOfRow } from './chain';
+import { CHAIN_TEXT_SQLITE, chainText, commitment, commitmentOfText, entryHashOfRow, entryHashOfText } from './chain';
 import type { StoredEntry } from './archive';
 
 /**
@@ -15,6 +19,11 @@ export type EntryRow = [
   seq: number, id: number, at: string, actor_id: number | null, ip: string | null, user_agent: string | null, request_id: string | null,
   action: string, record_type: string, record_id: string | null, changes: string | null, prev_hash: string, hash: string,
 ];
+/**
+ * An entry as the table's batches read it: what the walk needs and the canonical array text of
+ * its chain fields (on SQLite written by the database, CHAIN_TEXT_SQLITE; on Postgres chainText).
+ */
+export type TableRow = [seq: number, id: number, changes: string | null, prev_hash: string | null, hash: string | null, text: string | null];
 /** A kept value as read: [entry_id, field, salt, before_value, after_value]. */
 export type ValueRow = [entry_id: unknown, field: string, salt: string, before_value: string | null, after_value: string | null];
 
@@ -52,11 +61,16 @@ function matches(salt: string, field: string, text: string | null, expected: str
 /** Why an entry's own content or values are wrong (hash, commitments), or null. */
 function contentProblem(e: EntryRow, prev: string, values: ValueRow[]): string | null {
   if (entryHashOfRow(prev, e) !== e[HASH]) return 'content does not match its hash: the entry was altered';
+  return valuesProblem(e[CHANGES], values);
+}
+
+/** Why a kept value does not match its commitment in `changes` (whose hash has been checked), or null. */
+function valuesProblem(changes: string | null, values: ValueRow[]): string | null {
   if (!values.length) return null;
   // The usual case without parsing `changes`: the writer wrote JSON.stringify({ field: [before,
-  // after], ... }) and the hash above vouches for that text, so finding the pair of commitments
+  // after], ... }) and the entry's hash vouches for that text, so finding the pair of commitments
   // worked out from the stored values right after the field's key is the same check as below.
-  const text = e[CHANGES];
+  const text = changes;
   if (text !== null) {
     let all = true;
     for (const [, field, salt, before, after] of values) {
@@ -70,7 +84,7 @@ function contentProblem(e: EntryRow, prev: string, values: ValueRow[]): string |
   }
   let committed: Record<string, [string, string]> = {};
   try {
-    committed = e[CHANGES] ? JSON.parse(e[CHANGES]) : {};
+    committed = changes ? JSON.parse(changes) : {};
   } catch {
     // changes is covered by the hash, which matched: the writer wrote valid JSON.
   }
@@ -115,25 +129,45 @@ export class ChainWalker {
 
   /** Checks one entry and advances; returns what is wrong with it, or null. */
   step(e: EntryRow, values: ValueRow[]): string | null {
-    const seq = e[SEQ];
+    return this.check(e[SEQ], e[ID], e[PREV_HASH], e[HASH], () => contentProblem(e, this.prev, values));
+  }
+
+  /**
+   * The same checks for a table row whose text has confirmed its stored hash (hashConfirmed):
+   * the links, the values and the head; the hash itself is not worked out again.
+   */
+  stepConfirmed(r: TableRow, values: ValueRow[]): string | null {
+    return this.check(r[0], r[1], r[3], r[4], () => valuesProblem(r[2], values));
+  }
+
+  private check(seq: number, id: number, prevHash: string | null, hash: string | null, content: () => string | null): string | null {
     if (!this.anchored) {
       this.anchored = true;
-      this.first = { seq, id: e[ID], prevHash: e[PREV_HASH] };
-      this.prev = e[PREV_HASH];
+      this.first = { seq, id, prevHash: prevHash as string };
+      this.prev = prevHash as string;
       this.expectedSeq = seq;
     }
     if (seq !== this.expectedSeq) return this.expectedSeq < seq ? `entry with seq ${this.expectedSeq} is missing` : `unexpected seq ${seq}`;
-    if (e[PREV_HASH] !== this.prev) return 'previous hash does not match: an entry before it was removed or inserted';
-    const problem = contentProblem(e, this.prev, values);
+    if (prevHash !== this.prev) return 'previous hash does not match: an entry before it was removed or inserted';
+    const problem = content();
     if (problem) return problem;
-    if (this.head && seq === this.head.seq && e[HASH] !== this.head.hash) {
+    if (this.head && seq === this.head.seq && hash !== this.head.hash) {
       return 'the entry does not match the head recorded outside the database (HEAD): it was replaced';
     }
-    this.prev = e[HASH];
+    this.prev = hash as string;
     this.expectedSeq = seq + 1;
     this.checked++;
     return null;
   }
+}
+
+/**
+ * Whether the row's text confirms its stored hash as the hash of its stored prev_hash and content
+ * (the walk checks prev_hash against the chain separately). Not confirmed is not a verdict: the
+ * row is then checked in full by entryHashOfRow.
+ */
+export function hashConfirmed(r: TableRow): boolean {
+  return r[3] !== null && r[5] !== null && entryHashOfText(r[3], r[5]) === r[4];
 }
 
 /** What one range of the table holds, as far as it checked out. */
@@ -152,15 +186,20 @@ export interface SegmentResult {
  * database less than joining each entry with its values.
  */
 export interface BatchReader {
+  /** TableRows by a seq range, in seq order (seq and id may come as text). */
   entries(from: number, to: number): Promise<unknown[][]>;
+  /** One entry in full, as an EntryRow (int8 may come as text), or undefined. */
+  entry(id: number): Promise<unknown[] | undefined>;
   values(lo: number, hi: number): Promise<unknown[][]>;
   valuesOf(ids: number[]): Promise<unknown[][]>;
   /** The highest sealed seq now. */
   maxSeq(): Promise<number>;
 }
 
-const ENTRIES_SQL = `select seq, id, at, actor_id, ip, user_agent, request_id, action, record_type, record_id, changes, prev_hash, hash
-  from audit_log where seq >= ? and seq <= ? order by seq`;
+const COLUMNS = 'seq, id, at, actor_id, ip, user_agent, request_id, action, record_type, record_id, changes, prev_hash, hash';
+const TABLE_ROWS_SQLITE = `select seq, id, changes, prev_hash, hash, ${CHAIN_TEXT_SQLITE} from audit_log where seq >= ? and seq <= ? order by seq`;
+const ENTRIES_SQL = `select ${COLUMNS} from audit_log where seq >= ? and seq <= ? order by seq`;
+const ENTRY_SQL = `select ${COLUMNS} from audit_log where id = ?`;
 const VALUES_SQL = 'select entry_id, field, salt, before_value, after_value from audit_values where entry_id >= ? and entry_id <= ? order by entry_id, field';
 const valuesOfSql = (n: number) => `select entry_id, field, salt, before_value, after_value from audit_values where entry_id in (${Array(n).fill('?').join(', ')}) order by entry_id, field`;
 const MAX_SEQ_SQL = 'select max(seq) from audit_log';
@@ -168,12 +207,16 @@ const MAX_SEQ_SQL = 'select max(seq) from audit_log';
 const IN_CHUNK = 500;
 
 export function sqliteBatchReader(conn: BetterSqlite3.Database): BatchReader {
-  const entries = conn.prepare(ENTRIES_SQL).raw(true);
+  const entries = conn.prepare(TABLE_ROWS_SQLITE).raw(true);
+  const entry = conn.prepare(ENTRY_SQL).raw(true);
   const values = conn.prepare(VALUES_SQL).raw(true);
   const max = conn.prepare(MAX_SEQ_SQL).pluck(true);
   return {
     async entries(from, to) {
       return entries.all(from, to) as unknown[][];
+    },
+    async entry(id) {
+      return entry.get(id) as unknown[] | undefined;
     },
     async values(lo, hi) {
       return values.all(lo, hi) as unknown[][];
@@ -202,10 +245,18 @@ export function pgBatchReader(client: PgQueryable): BatchReader {
     return sql.replace(/\?/g, () => `$${++n}`);
   };
   const entries = numbered(ENTRIES_SQL);
+  const entry = numbered(ENTRY_SQL);
   const values = numbered(VALUES_SQL);
   return {
     async entries(from, to) {
-      return (await client.query({ text: entries, values: [from, to], rowMode: 'array' })).rows;
+      const rows = (await client.query({ text: entries, values: [from, to], rowMode: 'array' })).rows;
+      return rows.map((e) => {
+        numbers(e, ENTRY_NUMBERS);
+        return [e[SEQ], e[ID], e[CHANGES], e[PREV_HASH], e[HASH], chainText(e)];
+      });
+    },
+    async entry(id) {
+      return (await client.query({ text: entry, values: [id], rowMode: 'array' })).rows[0];
     },
     async values(lo, hi) {
       return (await client.query({ text: values, values: [lo, hi], rowMode: 'array' })).rows;
@@ -224,13 +275,20 @@ export function pgBatchReader(client: PgQueryable): BatchReader {
   };
 }
 
-/** One batch: its entries as EntryRows (seq order) and the kept values of each. */
+/** One batch: its entries as TableRows (seq order) and the kept values of each. */
 interface Batch {
-  entries: EntryRow[];
+  entries: TableRow[];
   values: ValueRow[][];
 }
 
 const NONE: ValueRow[] = [];
+
+/** Postgres sends int8 as text in a worker (no type parser there); numbers either way. */
+function numbers(e: unknown[], indexes: readonly number[]): void {
+  for (const i of indexes) if (e[i] !== null && typeof e[i] !== 'number') e[i] = Number(e[i]);
+}
+const TABLE_NUMBERS = [0, 1] as const;
+const ENTRY_NUMBERS = [SEQ, ID, 3] as const;
 
 /**
  * Reads one batch. Values are read by one entry-id range when the batch's ids are dense (they
@@ -239,41 +297,35 @@ const NONE: ValueRow[] = [];
  */
 async function readBatch(reader: BatchReader, from: number, to: number): Promise<Batch> {
   const rows = await reader.entries(from, to);
-  const entries: EntryRow[] = new Array(rows.length);
+  const entries = rows as TableRow[];
   let lo = Infinity;
   let hi = -Infinity;
   let ordered = true;
   let prevId = -Infinity;
   let withChanges = 0;
   for (let i = 0; i < rows.length; i++) {
-    // The row itself becomes the EntryRow. Postgres sends int8 as text in a worker (no type
-    // parser there); numbers either way.
-    const e = rows[i] as EntryRow;
-    if (typeof e[0] !== 'number') {
-      e[0] = Number(e[0]);
-      e[1] = Number(e[1]);
-      if (e[3] !== null) e[3] = Number(e[3]);
-    }
-    entries[i] = e;
-    if (e[ID] <= prevId) ordered = false;
-    prevId = e[ID];
-    if (e[CHANGES] !== null) {
+    // The row itself becomes the TableRow.
+    const e = rows[i] as TableRow;
+    if (typeof e[0] !== 'number' || typeof e[1] !== 'number') numbers(e, TABLE_NUMBERS);
+    if (e[1] <= prevId) ordered = false;
+    prevId = e[1];
+    if (e[2] !== null) {
       withChanges++;
-      if (e[ID] < lo) lo = e[ID];
-      if (e[ID] > hi) hi = e[ID];
+      if (e[1] < lo) lo = e[1];
+      if (e[1] > hi) hi = e[1];
     }
   }
   const values: ValueRow[][] = new Array(rows.length).fill(NONE);
   if (withChanges === 0) return { entries, values };
   const found = hi - lo > 4 * rows.length
-    ? await reader.valuesOf(entries.filter((e) => e[CHANGES] !== null).map((e) => e[ID]))
+    ? await reader.valuesOf(entries.filter((e) => e[2] !== null).map((e) => e[1]))
     : await reader.values(lo, hi);
   if (ordered) {
     // Both in id order: one pass. Values of entries not in this batch (unsealed ones) are skipped.
     let j = 0;
     for (let i = 0; i < entries.length && j < found.length; i++) {
-      const id = entries[i][ID];
-      if (entries[i][CHANGES] === null) continue;
+      const id = entries[i][1];
+      if (entries[i][2] === null) continue;
       while (j < found.length && Number(found[j][0]) < id) j++;
       let list: ValueRow[] | null = null;
       for (; j < found.length && Number(found[j][0]) === id; j++) {
@@ -290,7 +342,7 @@ async function readBatch(reader: BatchReader, from: number, to: number): Promise
       if (list) list.push(row);
       else byId.set(id, [row]);
     }
-    for (let i = 0; i < entries.length; i++) if (entries[i][CHANGES] !== null) values[i] = byId.get(entries[i][ID]) ?? NONE;
+    for (let i = 0; i < entries.length; i++) if (entries[i][2] !== null) values[i] = byId.get(entries[i][1]) ?? NONE;
   }
   return { entries, values };
 }
@@ -313,13 +365,20 @@ export async function verifySegment(reader: BatchReader, from: number, to: numbe
     if (lo > known && to === null) known = await reader.maxSeq();
     next = lo <= known ? ask(lo) : null;
     for (let i = 0; i < entries.length; i++) {
-      const e = entries[i];
-      const problem = walker.step(e, values[i]);
+      const r = entries[i];
+      let problem: string | null;
+      if (hashConfirmed(r)) problem = walker.stepConfirmed(r, values[i]);
+      else {
+        // Not confirmed by the database's part: the entry in full, by the chain's one definition.
+        const full = await reader.entry(r[1]);
+        if (full) numbers(full, ENTRY_NUMBERS);
+        problem = full ? walker.step(full as EntryRow, values[i]) : 'content does not match its hash: the entry was altered';
+      }
       if (problem) {
         await next?.catch(() => undefined);
-        return { first: walker.first, last, checked: walker.checked, problem: { seq: e[SEQ], id: e[ID], reason: problem } };
+        return { first: walker.first, last, checked: walker.checked, problem: { seq: r[0], id: r[1], reason: problem } };
       }
-      last = { seq: e[SEQ], hash: e[HASH] };
+      last = { seq: r[0], hash: r[4] as string };
     }
   }
   return { first: walker.first, last, checked: walker.checked, problem: null };

@@ -129,7 +129,7 @@ export class ChainWalker {
 
   /** Checks one entry and advances; returns what is wrong with it, or null. */
   step(e: EntryRow, values: ValueRow[]): string | null {
-    return this.check(e[SEQ], e[ID], e[PREV_HASH], e[HASH], () => contentProblem(e, this.prev, values));
+    return this.linkProblem(e[SEQ], e[ID], e[PREV_HASH]) ?? contentProblem(e, this.prev, values) ?? this.advance(e[SEQ], e[HASH]);
   }
 
   /**
@@ -137,10 +137,11 @@ export class ChainWalker {
    * the links, the values and the head; the hash itself is not worked out again.
    */
   stepConfirmed(r: TableRow, values: ValueRow[]): string | null {
-    return this.check(r[0], r[1], r[3], r[4], () => valuesProblem(r[2], values));
+    return this.linkProblem(r[0], r[1], r[3]) ?? valuesProblem(r[2], values) ?? this.advance(r[0], r[4]);
   }
 
-  private check(seq: number, id: number, prevHash: string | null, hash: string | null, content: () => string | null): string | null {
+  /** Whether the entry follows the one before (seq and prev_hash); the first of a range sets them. */
+  private linkProblem(seq: number, id: number, prevHash: string | null): string | null {
     if (!this.anchored) {
       this.anchored = true;
       this.first = { seq, id, prevHash: prevHash as string };
@@ -149,8 +150,11 @@ export class ChainWalker {
     }
     if (seq !== this.expectedSeq) return this.expectedSeq < seq ? `entry with seq ${this.expectedSeq} is missing` : `unexpected seq ${seq}`;
     if (prevHash !== this.prev) return 'previous hash does not match: an entry before it was removed or inserted';
-    const problem = content();
-    if (problem) return problem;
+    return null;
+  }
+
+  /** The head check, then on to the next entry. */
+  private advance(seq: number, hash: string | null): string | null {
     if (this.head && seq === this.head.seq && hash !== this.head.hash) {
       return 'the entry does not match the head recorded outside the database (HEAD): it was replaced';
     }

@@ -3,12 +3,12 @@
 // entry-id range. On SQLite the database writes the entry hash's text (CHAIN_TEXT_SQLITE), so an
 // entry is six values, not thirteen strings to put together; whenever that text does not confirm
 // the stored hash, the entry is read in full and checked by chain.ts's entryHashOfRow, which then
-// names the problem.
+// names the problem. On Postgres the entries come in full and go straight to entryHashOfRow.
 // The same code runs on the main thread (small chains) and in the verify workers (src/audit/
 // verify-worker.ts), each of which checks its own seq range; verify.ts checks the links between
 // ranges; archive pieces go through ChainWalker.step directly.
 import type BetterSqlite3 from 'better-sqlite3';
-import { CHAIN_TEXT_SQLITE, chainText, commitment, commitmentOfText, entryHashOfRow, entryHashOfText } from './chain';
+import { CHAIN_TEXT_SQLITE, commitment, commitmentOfText, entryHashOfRow, entryHashOfText } from './chain';
 import type { StoredEntry } from './archive';
 
 /**
@@ -19,10 +19,7 @@ export type EntryRow = [
   seq: number, id: number, at: string, actor_id: number | null, ip: string | null, user_agent: string | null, request_id: string | null,
   action: string, record_type: string, record_id: string | null, changes: string | null, prev_hash: string, hash: string,
 ];
-/**
- * An entry as the table's batches read it: what the walk needs and the canonical array text of
- * its chain fields (on SQLite written by the database, CHAIN_TEXT_SQLITE; on Postgres chainText).
- */
+/** An entry as SQLite's batches read it: what the walk needs and its text by CHAIN_TEXT_SQLITE. */
 export type TableRow = [seq: number, id: number, changes: string | null, prev_hash: string | null, hash: string | null, text: string | null];
 /** A kept value as read: [entry_id, field, salt, before_value, after_value]. */
 export type ValueRow = [entry_id: unknown, field: string, salt: string, before_value: string | null, after_value: string | null];
@@ -190,7 +187,13 @@ export interface SegmentResult {
  * database less than joining each entry with its values.
  */
 export interface BatchReader {
-  /** TableRows by a seq range, in seq order (seq and id may come as text). */
+  /**
+   * What entries() gives: 'table', TableRows whose database-written text is checked first
+   * (SQLite); 'entry', EntryRows checked by entryHashOfRow (Postgres, where to_json of each
+   * column would cost the server more than the text costs here).
+   */
+  readonly rows: 'table' | 'entry';
+  /** Rows by a seq range, in seq order (seq, id and actor_id may come as text). */
   entries(from: number, to: number): Promise<unknown[][]>;
   /** One entry in full, as an EntryRow (int8 may come as text), or undefined. */
   entry(id: number): Promise<unknown[] | undefined>;
@@ -216,6 +219,7 @@ export function sqliteBatchReader(conn: BetterSqlite3.Database): BatchReader {
   const values = conn.prepare(VALUES_SQL).raw(true);
   const max = conn.prepare(MAX_SEQ_SQL).pluck(true);
   return {
+    rows: 'table',
     async entries(from, to) {
       return entries.all(from, to) as unknown[][];
     },
@@ -252,12 +256,9 @@ export function pgBatchReader(client: PgQueryable): BatchReader {
   const entry = numbered(ENTRY_SQL);
   const values = numbered(VALUES_SQL);
   return {
+    rows: 'entry',
     async entries(from, to) {
-      const rows = (await client.query({ text: entries, values: [from, to], rowMode: 'array' })).rows;
-      return rows.map((e) => {
-        numbers(e, ENTRY_NUMBERS);
-        return [e[SEQ], e[ID], e[CHANGES], e[PREV_HASH], e[HASH], chainText(e)];
-      });
+      return (await client.query({ text: entries, values: [from, to], rowMode: 'array' })).rows;
     },
     async entry(id) {
       return (await client.query({ text: entry, values: [id], rowMode: 'array' })).rows[0];
@@ -279,9 +280,9 @@ export function pgBatchReader(client: PgQueryable): BatchReader {
   };
 }
 
-/** One batch: its entries as TableRows (seq order) and the kept values of each. */
+/** One batch: its entries as the reader's rows (seq order) and the kept values of each. */
 interface Batch {
-  entries: TableRow[];
+  entries: unknown[][];
   values: ValueRow[][];
 }
 
@@ -301,35 +302,38 @@ const ENTRY_NUMBERS = [SEQ, ID, 3] as const;
  */
 async function readBatch(reader: BatchReader, from: number, to: number): Promise<Batch> {
   const rows = await reader.entries(from, to);
-  const entries = rows as TableRow[];
+  const entries = rows as Array<Array<number | string | null>>;
+  const table = reader.rows === 'table';
+  const changesAt = table ? 2 : CHANGES;
+  const numbered = table ? TABLE_NUMBERS : ENTRY_NUMBERS;
   let lo = Infinity;
   let hi = -Infinity;
   let ordered = true;
   let prevId = -Infinity;
   let withChanges = 0;
   for (let i = 0; i < rows.length; i++) {
-    // The row itself becomes the TableRow.
-    const e = rows[i] as TableRow;
-    if (typeof e[0] !== 'number' || typeof e[1] !== 'number') numbers(e, TABLE_NUMBERS);
-    if (e[1] <= prevId) ordered = false;
-    prevId = e[1];
-    if (e[2] !== null) {
+    const e = entries[i];
+    if (typeof e[0] !== 'number' || typeof e[1] !== 'number') numbers(e, numbered);
+    const id = e[1] as number;
+    if (id <= prevId) ordered = false;
+    prevId = id;
+    if (e[changesAt] !== null) {
       withChanges++;
-      if (e[1] < lo) lo = e[1];
-      if (e[1] > hi) hi = e[1];
+      if (id < lo) lo = id;
+      if (id > hi) hi = id;
     }
   }
   const values: ValueRow[][] = new Array(rows.length).fill(NONE);
   if (withChanges === 0) return { entries, values };
   const found = hi - lo > 4 * rows.length
-    ? await reader.valuesOf(entries.filter((e) => e[2] !== null).map((e) => e[1]))
+    ? await reader.valuesOf(entries.filter((e) => e[changesAt] !== null).map((e) => e[1] as number))
     : await reader.values(lo, hi);
   if (ordered) {
     // Both in id order: one pass. Values of entries not in this batch (unsealed ones) are skipped.
     let j = 0;
     for (let i = 0; i < entries.length && j < found.length; i++) {
-      const id = entries[i][1];
-      if (entries[i][2] === null) continue;
+      const id = entries[i][1] as number;
+      if (entries[i][changesAt] === null) continue;
       while (j < found.length && Number(found[j][0]) < id) j++;
       let list: ValueRow[] | null = null;
       for (; j < found.length && Number(found[j][0]) === id; j++) {
@@ -346,7 +350,7 @@ async function readBatch(reader: BatchReader, from: number, to: number): Promise
       if (list) list.push(row);
       else byId.set(id, [row]);
     }
-    for (let i = 0; i < entries.length; i++) if (entries[i][2] !== null) values[i] = byId.get(entries[i][1]) ?? NONE;
+    for (let i = 0; i < entries.length; i++) if (entries[i][changesAt] !== null) values[i] = byId.get(entries[i][1] as number) ?? NONE;
   }
   return { entries, values };
 }
@@ -358,6 +362,7 @@ async function readBatch(reader: BatchReader, from: number, to: number): Promise
  */
 export async function verifySegment(reader: BatchReader, from: number, to: number | null, batchSize: number, head: HeadCheck | null): Promise<SegmentResult> {
   const walker = new ChainWalker(head);
+  const table = reader.rows === 'table';
   let last: SegmentResult['last'] = null;
   let known = to ?? (await reader.maxSeq());
   let lo = from;
@@ -369,9 +374,10 @@ export async function verifySegment(reader: BatchReader, from: number, to: numbe
     if (lo > known && to === null) known = await reader.maxSeq();
     next = lo <= known ? ask(lo) : null;
     for (let i = 0; i < entries.length; i++) {
-      const r = entries[i];
+      const r = entries[i] as TableRow;
       let problem: string | null;
-      if (hashConfirmed(r)) problem = walker.stepConfirmed(r, values[i]);
+      if (!table) problem = walker.step(entries[i] as EntryRow, values[i]);
+      else if (hashConfirmed(r)) problem = walker.stepConfirmed(r, values[i]);
       else {
         // Not confirmed by the database's part: the entry in full, by the chain's one definition.
         const full = await reader.entry(r[1]);
@@ -382,7 +388,7 @@ export async function verifySegment(reader: BatchReader, from: number, to: numbe
         await next?.catch(() => undefined);
         return { first: walker.first, last, checked: walker.checked, problem: { seq: r[0], id: r[1], reason: problem } };
       }
-      last = { seq: r[0], hash: r[4] as string };
+      last = { seq: r[0], hash: (table ? r[4] : (entries[i] as EntryRow)[HASH]) as string };
     }
   }
   return { first: walker.first, last, checked: walker.checked, problem: null };

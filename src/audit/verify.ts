@@ -106,6 +106,7 @@ async function segmentHere(knex: Knex, from: number, batchSize: number, head: Ve
   const reader = (conn: unknown) => (sqlite ? sqliteBatchReader(conn as BetterSqlite3.Database) : pgBatchReader(conn as PgQueryable));
   return verifySegment(
     {
+      rows: sqlite ? 'table' : 'entry',
       entries: (lo, hi) => withConn((conn) => reader(conn).entries(lo, hi)),
       entry: (id) => withConn((conn) => reader(conn).entry(id)),
       values: (lo, hi) => withConn((conn) => reader(conn).values(lo, hi)),

@@ -1,6 +1,6 @@
 // The chain's canonical text is written without JSON.stringify's general machinery: it must give
 // exactly JSON.stringify's bytes (and so the same hashes) for every kind of string a column holds;
-// so must the databases' own writing of it, which verify uses first.
+// so must SQLite's own writing of it (json_array), which verify uses first.
 import crypto from 'node:crypto';
 import t from 'tap';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -32,8 +32,9 @@ t.test('entryHash equals SHA-256 of prev_hash, a newline and JSON.stringify of t
   t.pass(`${n} entries hash as JSON.stringify would`);
 });
 
-// verify's fast path: the database writes the same array (SQLite json_array, Postgres to_json) and
-// confirms the stored hash; anything it does not confirm is checked by entryHashOfRow instead.
+// verify's fast path on SQLite: the database writes the same array (json_array) and so confirms the
+// stored hash; anything it does not confirm is checked by entryHashOfRow instead. (Postgres reads
+// entries in full; there the test checks the walk and the forgery.)
 t.test("the database's canonical text confirms entries with every kind of string, and a forgery it could be fooled by is still caught", async (t) => {
   const { app } = await buildTestApp(t);
   const { knex } = app.core.db;
@@ -47,9 +48,9 @@ t.test("the database's canonical text confirms entries with every kind of string
   const conn = await client.acquireConnection();
   try {
     const reader = client.config.client === 'pg' ? pgBatchReader(conn as PgQueryable) : sqliteBatchReader(conn as BetterSqlite3.Database);
-    const rows = (await reader.entries(1, Number.MAX_SAFE_INTEGER)) as TableRow[];
+    const rows = await reader.entries(1, Number.MAX_SAFE_INTEGER);
     t.ok(rows.length > strings.length, `${rows.length} sealed entries`);
-    t.same(rows.filter((r) => !hashConfirmed(r)).map((r) => r[0]), [], "the database's part confirms every untouched entry");
+    if (reader.rows === 'table') t.same((rows as TableRow[]).filter((r) => !hashConfirmed(r)).map((r) => r[0]), [], "the database's text confirms every untouched entry");
   } finally {
     await client.releaseConnection(conn);
   }

@@ -13,6 +13,8 @@ import type { Dialect } from './database';
 export interface Reader {
   /** Runs a read-only statement (`?` placeholders) and returns every row. */
   all<T = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  /** Runs a read built with Knex (its compiled SQL, cached as any other statement). */
+  built<T = Record<string, unknown>>(qb: Knex.QueryBuilder): Promise<T[]>;
   close(): void;
 }
 
@@ -38,6 +40,17 @@ function rowBuilder(columns: string[]): (values: unknown[]) => unknown {
 }
 
 export function createReader(knex: Knex, dialect: Dialect, options: { sqliteFile?: string; busyTimeoutMs: number }): Reader {
+  const reader = createStatementReader(knex, dialect, options);
+  return {
+    ...reader,
+    built<T>(qb: Knex.QueryBuilder) {
+      const { sql, bindings } = qb.toSQL();
+      return reader.all<T>(sql, bindings);
+    },
+  };
+}
+
+function createStatementReader(knex: Knex, dialect: Dialect, options: { sqliteFile?: string; busyTimeoutMs: number }): Omit<Reader, 'built'> {
   if (dialect === 'sqlite') {
     let conn: Sqlite.Database | null = null;
     const statements = new Map<string, { statement: Sqlite.Statement; build: (values: unknown[]) => unknown }>();

@@ -153,12 +153,6 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
     },
   });
 
-  /** Runs a built read as fixed SQL on the read path (db/reader.ts: prepared once, no Knex round). */
-  function run(qb: Knex.QueryBuilder): Promise<Array<Record<string, unknown>>> {
-    const { sql, bindings } = qb.toSQL();
-    return core.db.read.all<Record<string, unknown>>(sql, bindings);
-  }
-
   function boardFilter(qb: Knex.QueryBuilder, actor: Actor, pipelineId: number, filter: ListQuery['filter']): Knex.QueryBuilder {
     qb.where('deals.pipeline_id', pipelineId).whereNull('deals.deleted_at');
     scopeQuery(knex, qb, actor, 'deals', 'read');
@@ -204,7 +198,7 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
     if (!stages.length) return out;
     const parts = stages.map((stage, i) => knex.select('*').from(columnQuery(actor, pipelineId, stage, limit, query).as(`col${i}`)));
     const [first, ...rest] = parts;
-    const rows = await run(rest.length ? first.unionAll(rest) : first);
+    const rows = await core.db.read.built(rest.length ? first.unionAll(rest) : first);
     const byStage = new Map<number, Array<Record<string, unknown>>>(stages.map((s) => [s.id, []]));
     for (const r of rows) byStage.get(Number(r.stage_id))?.push(r);
     const pages = new Map<number, { page: Array<Record<string, unknown>>; more: boolean }>();
@@ -311,7 +305,7 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
       requirePermission(actor, 'deals', 'read');
       // A caller that has just read the pipeline (the board page) passes it along.
       const pipeline = known && known.id === pipelineId ? known : await deps.pipelines.get(actor, pipelineId);
-      const agg = (await run(boardFilter(
+      const agg = (await core.db.read.built(boardFilter(
         knex('deals')
           .join('pipeline_stages as s', 's.id', 'deals.stage_id')
           .select('deals.stage_id', 'deals.currency')

@@ -201,8 +201,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
       const run = (q: Knex.QueryBuilder, sortColumn: string) => {
         const hint = indexHint(actor, query, sortColumn);
         if (hint) q.from(knex.raw(`?? indexed by ??`, [type, hint]));
-        const { sql, bindings } = q.toSQL();
-        return core.db.read.all<Record<string, unknown>>(sql, bindings);
+        return core.db.read.built(q);
       };
       let rows: Array<Record<string, unknown>>;
       let limit: number;

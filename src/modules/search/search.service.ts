@@ -30,12 +30,6 @@ export function createSearchService(core: Core) {
     return scopeQuery(knex, qb.whereNull(`${type}.deleted_at`), actor, type, 'read');
   }
 
-  /** Runs a built query as fixed SQL on the read path (src/db/reader.ts). */
-  function run<T>(qb: Knex.QueryBuilder): Promise<T[]> {
-    const { sql, bindings } = qb.toSQL();
-    return core.db.read.all<T>(sql, bindings);
-  }
-
   async function byName(actor: Actor, type: 'companies' | 'contacts', text: string, limit: number): Promise<SearchHit[]> {
     const grams = bigrams(text);
     if (!grams.length) return [];
@@ -46,7 +40,7 @@ export function createSearchService(core: Core) {
       qb.whereExists(knex('search_grams as g2').select(knex.raw('1')).where('g2.gram', gram).where('g2.record_type', type).whereRaw('g2.record_id = g.record_id'));
     }
     const detail = SOURCES[type].detail;
-    const rows = await run<{ id: number; name: string; detail: string | null; name_sort: string }>(scoped(actor, type, qb).orderBy('g.record_id').limit(limit * 4).select(`${type}.id`, `${type}.name`, `${type}.${detail} as detail`, `${type}.name_sort`));
+    const rows = await core.db.read.built<{ id: number; name: string; detail: string | null; name_sort: string }>(scoped(actor, type, qb).orderBy('g.record_id').limit(limit * 4).select(`${type}.id`, `${type}.name`, `${type}.${detail} as detail`, `${type}.name_sort`));
     const needle = searchForm(text);
     return rows
       .filter((r) => searchForm(r.name).includes(needle) || (r.detail && searchForm(r.detail).includes(needle)))
@@ -68,7 +62,7 @@ export function createSearchService(core: Core) {
     const inRange = ranges.length === 1 ? ranges[0] : ranges[0].unionAll(ranges.slice(1));
     const qb = knex(type).whereIn(`${type}.id`, inRange);
     const detail = SOURCES[type].detail;
-    const rows = await run<{ id: number; name: string; detail: string | null }>(scoped(actor, type, qb).orderBy(`${type}.name_sort`).orderBy(`${type}.id`).limit(limit).select(`${type}.id`, `${type}.name`, `${type}.${detail} as detail`));
+    const rows = await core.db.read.built<{ id: number; name: string; detail: string | null }>(scoped(actor, type, qb).orderBy(`${type}.name_sort`).orderBy(`${type}.id`).limit(limit).select(`${type}.id`, `${type}.name`, `${type}.${detail} as detail`));
     return rows.map((r) => ({ type, id: r.id, name: r.name, detail: r.detail ?? null, matched }));
   }
 

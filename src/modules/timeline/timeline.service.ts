@@ -33,8 +33,8 @@ export function createTimelineService(core: Core) {
     async timeline(actor: Actor, parentType: ParentType, parentId: number, options: { cursor?: string; limit?: number } = {}): Promise<{ data: TimelineItem[]; next_cursor: string | null }> {
       requirePermission(actor, parentType, 'read');
       // The parent must be a live record the actor may read (as findInScope, on the read path).
-      const { sql, bindings } = scopeQuery(knex, knex(parentType).where(`${parentType}.id`, parentId).whereNull(`${parentType}.deleted_at`), actor, parentType, 'read').select(`${parentType}.id`).limit(1).toSQL();
-      if (!(await read.all(sql, bindings)).length) throw new NotFoundError(parentType.replace(/s$/, ''));
+      const visible = scopeQuery(knex, knex(parentType).where(`${parentType}.id`, parentId).whereNull(`${parentType}.deleted_at`), actor, parentType, 'read').select(`${parentType}.id`).limit(1);
+      if (!(await read.built(visible)).length) throw new NotFoundError(parentType.replace(/s$/, ''));
       const limit = Math.min(options.limit ?? 50, 200);
       let links: Array<{ id: number; child_type: string; child_id: number; at: string }>;
       if (options.cursor) {

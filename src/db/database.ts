@@ -154,7 +154,7 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
     durability: sqliteFile && options.groupCommit ? walDurability(`${sqliteFile}-wal`) : null,
     close: async () => {
       await checkpointer?.stop();
-      read.close();
+      await read.close();
       await knex.destroy();
     },
   };

@@ -25,7 +25,8 @@ export function createNotificationsService(core: Core) {
       return q;
     },
     async unreadCount(actor: Actor): Promise<number> {
-      const row = await knex('notifications').where({ user_id: actor.userId }).whereNull('read_at').count({ n: '*' }).first();
+      // On the read path: every page's header shows it.
+      const [row] = await core.db.read.built(knex('notifications').where({ user_id: actor.userId }).whereNull('read_at').count({ n: '*' }));
       return Number(row?.n ?? 0);
     },
     async markRead(actor: Actor, ids: number[] | 'all'): Promise<number> {

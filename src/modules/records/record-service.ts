@@ -360,7 +360,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
     /** Names of the given records the actor may read (one query, whatever the number). */
     async names(actor: Actor, ids: number[]): Promise<Map<number, string>> {
       if (!ids.length) return new Map();
-      const rows = await scopeQuery(knex, knex(type).whereIn(`${type}.id`, [...new Set(ids)]).whereNull(`${type}.deleted_at`), actor, type, 'read').select(`${type}.id`, `${type}.name`);
+      const rows = await core.db.read.built<{ id: number; name: string }>(scopeQuery(knex, knex(type).whereIn(`${type}.id`, [...new Set(ids)]).whereNull(`${type}.deleted_at`), actor, type, 'read').select(`${type}.id`, `${type}.name`));
       return new Map(rows.map((r: { id: number; name: string }) => [r.id, r.name]));
     },
 

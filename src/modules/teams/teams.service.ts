@@ -31,12 +31,13 @@ export function createTeamsService(core: Core) {
   return {
     async list(actor: Actor): Promise<Team[]> {
       requirePermission(actor, 'teams', 'read');
-      const list = await knex('teams')
+      // On the read path: every page with a team filter reads it.
+      const list = await core.db.read.built(knex('teams')
         .leftJoin('user_teams', 'user_teams.team_id', 'teams.id')
         .whereNull('teams.deleted_at')
         .groupBy(COLUMNS)
         .orderBy('teams.path')
-        .select([...COLUMNS, knex.raw('count(user_teams.user_id) as member_count')]);
+        .select([...COLUMNS, knex.raw('count(user_teams.user_id) as member_count')]));
       return rows.many<Team>('teams', list).map((t) => ({ ...t, member_count: Number(t.member_count), depth: t.path.split('/').filter(Boolean).length - 1 }));
     },
 

@@ -148,7 +148,7 @@ export function createUsersService(core: Core, deps: { roles: RolesService; team
     /** Id, name and active flag of up to `limit` users in name order (pick lists, owner names on pages): one narrow query. */
     async choices(actor: Actor, limit = 1000): Promise<Array<{ id: number; name: string; active: boolean }>> {
       requirePermission(actor, 'users', 'read');
-      const rows = await knex('users').select('id', 'name', 'active').orderBy('name_sort').orderBy('id').limit(limit);
+      const rows = await core.db.read.built<{ id: number | string; name: string; active: boolean | number }>(knex('users').select('id', 'name', 'active').orderBy('name_sort').orderBy('id').limit(limit));
       return rows.map((r: { id: number | string; name: string; active: boolean | number }) => ({ id: Number(r.id), name: r.name, active: Boolean(r.active) }));
     },
 

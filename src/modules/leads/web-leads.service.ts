@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Core } from '../../core';
 import { requirePermission, type Actor } from '../../access/scope';
 import { diff } from '../../audit/writer';
-import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from '../../lib/errors';
+import { ConflictError, NotFoundError, ServiceUnavailableError, TooManyRequestsError, ValidationError } from '../../lib/errors';
 import { validate } from '../../lib/validate';
 import type { LeadSettings, LeadsService } from './leads.service';
 import { exec } from '../records/statements';
@@ -31,6 +31,7 @@ export interface Submission { id: number; received_at: string; source_address: s
 
 export function createWebLeadsService(core: Core, deps: { leads: LeadsService }) {
   const { knex } = core.db;
+  const maxWaiting = core.config.database.maxWaitingForms ?? 64;
 
   /**
    * Adds one to the address's counter (this hour) and everyone's (this minute) and answers each
@@ -101,6 +102,10 @@ export function createWebLeadsService(core: Core, deps: { leads: LeadsService })
       // The honeypot: people never see the field, so whatever fills it is a bot. It is thanked like anyone.
       if ((input.website ?? '').trim()) return { outcome: 'ignored' };
       check(input);
+      // Shed an overload at the door: with more queries already waiting for a connection than
+      // database.maxWaitingForms, this one would wait behind them (Postgres' pool, SQLite's one
+      // connection) until it timed out; answering 503 now tells the website's visitor to retry.
+      if (core.db.waiting() > maxWaiting) throw new ServiceUnavailableError('too many submissions at once; try again in a moment', 1);
       const fields = leadInput(input);
       const settings = await deps.leads.formSettings();
       const refuse = (over: string) => new TooManyRequestsError('too many submissions; try again later', over === 'address_limit' ? 3600 : 60);

@@ -137,3 +137,44 @@ t.test('the address limit holds across the hour: the previous hour still counts 
   t.equal((await submit(36)).statusCode, 200);
   t.equal(await leads(), 35, 'an hour later the address may send again');
 });
+
+t.test('overload: 503 with Retry-After at once while too many wait for a connection, and 503 (not 500) when a wait times out', async (t) => {
+  const { app } = await buildTestApp(t, { overrides: { database: { poolMax: 1, busyTimeoutMs: 5000, acquireTimeoutMs: 400, maxWaitingForms: 0 } } });
+  await setupAdmin(app);
+  const { knex } = app.core.db;
+  const submit = (ip: string) => app.inject({ method: 'POST', url: '/forms/lead', remoteAddress: ip, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, payload: form({ name: '排队的人', phone: '13811112222' }) });
+
+  // One accepted first: the company settings every request reads are then kept in memory, so what
+  // waits below is the submission's own work.
+  t.equal((await submit('10.4.4.9')).statusCode, 200);
+  // Every connection busy (one here): a long transaction holds it.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let started!: () => void;
+  const holding = new Promise<void>((resolve) => (started = resolve));
+  const long = knex.transaction(async (trx) => {
+    await trx.raw('select 1');
+    started();
+    await held;
+  });
+  await holding;
+  const waiting = submit('10.4.4.1');
+  const until = Date.now() + 2000;
+  while (app.core.db.waiting() < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+  t.ok(app.core.db.waiting() >= 1, 'the first submission waits for the connection');
+
+  const t0 = Date.now();
+  const shed = await submit('10.4.4.2');
+  t.equal(shed.statusCode, 503, 'the next one, with a queue longer than allowed, is shed');
+  t.match(shed.body, 'too many submissions at once');
+  t.equal(shed.headers['retry-after'], '1', 'with a Retry-After');
+  t.ok(Date.now() - t0 < 300, 'at once, without waiting for a connection');
+
+  const timedOut = await waiting;
+  t.equal(timedOut.statusCode, 503, 'the one that waited longer than acquireTimeoutMs: 503, not 500');
+  t.equal(timedOut.headers['retry-after'], '1');
+  release();
+  await long;
+  t.equal((await submit('10.4.4.3')).statusCode, 200, 'with the connection free again, accepted');
+  t.equal(Number((await knex('leads').count({ n: '*' }).first())!.n), 2, 'two leads: the shed and timed-out ones left nothing');
+});

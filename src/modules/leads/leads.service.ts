@@ -43,6 +43,12 @@ const OPEN_STATUSES = ['new', 'contacted'];
 const RULES_TTL_MS = 2000;
 
 interface Owner { owner_id: number; team_id: number | null }
+const teamOf = (id: unknown): number | null => (id === null || id === undefined ? null : Number(id));
+
+/** The live contact, with an active owner, whose phone or email a new lead gives (route). */
+const CONTACT_OF_LEAD = `select contacts.id, contacts.owner_id, users.primary_team_id from contacts join users on users.id = contacts.owner_id
+  where contacts.deleted_at is null and users.active = ? and (contacts.mobile_rev = ? or contacts.phone_rev = ? or contacts.email_key = ?)
+  order by contacts.id limit 1`;
 
 /** A web submission's lead: one fixed statement (intakeWeb). */
 const INSERT_WEB_LEAD = `insert into leads (name, name_sort, company_name, company_key, phone, phone_rev, email, email_key, source, message, region, industry,
@@ -152,8 +158,8 @@ export function createLeadsService(core: Core, deps: { companies: CompaniesServi
   /** An active user as a record's owner, with the team the record counts for (their main team). */
   async function activeOwner(db: Knex, id: number | null | undefined): Promise<Owner | null> {
     if (!id) return null;
-    const u = await db('users').where({ id }).first('id', 'active', 'primary_team_id');
-    return u && (u.active === true || u.active === 1) ? { owner_id: Number(u.id), team_id: u.primary_team_id === null || u.primary_team_id === undefined ? null : Number(u.primary_team_id) } : null;
+    const [u] = (await exec(db, 'select id, active, primary_team_id from users where id = ?', [id])).rows;
+    return u && (u.active === true || u.active === 1) ? { owner_id: Number(u.id), team_id: teamOf(u.primary_team_id) } : null;
   }
 
   /** Active members of a team (and its sub-teams), by id. */
@@ -197,14 +203,11 @@ export function createLeadsService(core: Core, deps: { companies: CompaniesServi
   async function route(trx: Knex.Transaction, lead: Record<string, unknown>): Promise<Owner & { routed_by: string }> {
     const phone = reversedDigits(lead.phone as string | null);
     const email = emailKey(lead.email as string | null);
-    if ((phone && phone.length >= 7) || email) {
-      const contact = await trx('contacts').join('users', 'users.id', 'contacts.owner_id').whereNull('contacts.deleted_at').where('users.active', true)
-        .where((w) => {
-          if (phone && phone.length >= 7) w.orWhere('contacts.mobile_rev', phone).orWhere('contacts.phone_rev', phone);
-          if (email) w.orWhere('contacts.email_key', email);
-        })
-        .orderBy('contacts.id').first('contacts.id', 'contacts.owner_id', 'users.primary_team_id');
-      if (contact) return { owner_id: Number(contact.owner_id), team_id: contact.primary_team_id === null || contact.primary_team_id === undefined ? null : Number(contact.primary_team_id), routed_by: `contact:${contact.id}` };
+    const byPhone = phone && phone.length >= 7 ? phone : null;
+    if (byPhone || email) {
+      // A fixed statement (every intake runs it): an absent key is null, which matches nothing.
+      const [contact] = (await exec(trx, CONTACT_OF_LEAD, [core.db.dialect === 'sqlite' ? 1 : true, byPhone, byPhone, email])).rows;
+      if (contact) return { owner_id: Number(contact.owner_id), team_id: teamOf(contact.primary_team_id), routed_by: `contact:${contact.id}` };
     }
     for (const rule of await activeRouting.get(trx)) {
       if (!rule.conditions.every((c) => matches(lead, c))) continue;
@@ -215,7 +218,7 @@ export function createLeadsService(core: Core, deps: { companies: CompaniesServi
     if (fallback) return { ...fallback, routed_by: 'fallback' };
     const admin = await trx('users').join('roles', 'roles.id', 'users.role_id').where('roles.key', 'admin').where('users.active', true).orderBy('users.id').first('users.id', 'users.primary_team_id');
     if (!admin) throw new ConflictError('no one can take the lead: set a fallback owner', null, 'no_owner');
-    return { owner_id: Number(admin.id), team_id: admin.primary_team_id === null || admin.primary_team_id === undefined ? null : Number(admin.primary_team_id), routed_by: 'fallback' };
+    return { owner_id: Number(admin.id), team_id: teamOf(admin.primary_team_id), routed_by: 'fallback' };
   }
 
   // ---- scoring ----

@@ -2,7 +2,7 @@
 // builds the app on an existing data set (a bench --data-cache entry or a kept bench database) and
 // runs each variant N times through Fastify's inject, timing process CPU. The figure that decides
 // how many requests a second one core can serve, without the noise of other work on the machine.
-// Usage: npx tsx scripts/bench/request-cost.ts <generate-result.json> [--database-url URL] [--data-dir DIR] [--n 200] [--only contacts,search,timeline]
+// Usage: npx tsx scripts/bench/request-cost.ts <generate-result.json> [--database-url URL] [--data-dir DIR] [--n 200] [--only contacts,search,timeline,write,board,web-to-lead]
 import fs from 'node:fs';
 import inspector from 'node:inspector/promises';
 import { buildApp } from '../../src/app';
@@ -123,7 +123,22 @@ async function main(): Promise<void> {
   }
   // The write variant: a call logged with one of the rep's contacts, as create-activity sends it.
   const repContact = (data.samples.contacts ?? []).find((c) => c.ownerId === rep.id)?.id ?? data.samples.contacts?.[0]?.id ?? 1;
+  // --only web-to-lead: one public form submission as web-to-lead.ts sends it (a new address each
+  // time, so no address reaches its limit; the overall limit raised for the run and put back after).
+  let formSeq = 0;
+  let leadSettingsBefore: Record<string, unknown> | null = null;
+  if (!only || only.includes('web-to-lead')) {
+    const found = (await app.inject({ method: 'GET', url: '/api/v1/lead-settings', headers: adm.headers })).json() as { data: Record<string, unknown> };
+    leadSettingsBefore = { global_per_minute: found.data.global_per_minute, over_limit: found.data.over_limit };
+    await app.inject({ method: 'PATCH', url: '/api/v1/lead-settings', headers: { ...adm.headers, 'content-type': 'application/json' }, payload: { global_per_minute: 1_000_000, over_limit: 'refuse' } });
+    groups['web-to-lead'] = [[adm, 'FORM /forms/lead']];
+  }
   const request = (who: typeof rep, url: string) => {
+    if (url.startsWith('FORM ')) {
+      const i = ++formSeq;
+      const body = new URLSearchParams({ name: `王${i % 97}明`, company_name: `深圳市远方${i % 1000}科技有限公司`, phone: `139${String(10_000_000 + i).slice(-8)}`, email: `wang${i}@yuanfang${i % 1000}.cn`, message: '想了解一下产品报价', consent: 'yes', consent_text: '我同意贵公司通过电话和邮件向我发送产品信息', website: '' }).toString();
+      return app.inject({ method: 'POST', url: url.slice(5), remoteAddress: `127.${(Date.now() >> 20) % 200 + 20}.${(i >> 8) & 255}.${i & 255}`, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, payload: body });
+    }
     if (!url.startsWith('POST ')) return app.inject({ method: 'GET', url, headers: who.headers });
     const payload = { type: 'call', subject: '电话跟进报价', contact_ids: [repContact], occurred_at: new Date().toISOString(), outcome: '客户有兴趣，待报价' };
     return app.inject({ method: 'POST', url: url.slice(5), headers: { ...who.headers, 'content-type': 'application/json' }, payload });
@@ -154,6 +169,7 @@ async function main(): Promise<void> {
     }
   }
   if (session && profileFile) fs.writeFileSync(profileFile, JSON.stringify(mergeProfiles(profiles)));
+  if (leadSettingsBefore) await app.inject({ method: 'PATCH', url: '/api/v1/lead-settings', headers: { ...adm.headers, 'content-type': 'application/json' }, payload: leadSettingsBefore });
   await app.close();
 }
 

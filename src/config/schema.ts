@@ -32,6 +32,8 @@ export const configSchema = {
       properties: {
         poolMax: { type: 'integer', minimum: 1, maximum: 200, description: 'Postgres connections per process.' },
         busyTimeoutMs: { type: 'integer', minimum: 0, maximum: 600000, description: 'How long a SQLite write waits for the lock.' },
+        acquireTimeoutMs: { type: 'integer', minimum: 100, maximum: 600000, description: 'How long a request waits for a database connection before it is answered 503.' },
+        maxWaitingForms: { type: 'integer', minimum: 0, maximum: 100000, description: 'Public form submissions (web-to-lead) may start while at most this many queries wait for a connection; beyond it they are answered 503 at once.' },
       },
     },
     session: {
@@ -101,7 +103,7 @@ export interface Config {
   trustProxy: boolean | string;
   bodyLimitBytes: number;
   tls: { certFile: string; keyFile: string };
-  database: { poolMax: number; busyTimeoutMs: number };
+  database: { poolMax: number; busyTimeoutMs: number; acquireTimeoutMs?: number; maxWaitingForms?: number };
   session: { ttlHours: number };
   auth: { maxConcurrentHashes: number; maxQueuedHashes: number };
   jobs: { enabled: boolean };

@@ -23,6 +23,8 @@ export interface Database {
   read: Reader;
   /** SQLite opened for group commit: what an answer to a write waits for (src/db/durability.ts); else null. */
   durability: Durability | null;
+  /** Queries waiting for a connection from the pool (all of them share SQLite's one connection). */
+  waiting(): number;
   close(): Promise<void>;
 }
 
@@ -88,6 +90,7 @@ export function knexConfigFor(config: Config, options: OpenOptions = {}): { dial
         client: 'better-sqlite3',
         connection: { filename: target },
         useNullAsDefault: true,
+        acquireConnectionTimeout: config.database.acquireTimeoutMs ?? 10_000,
         pool: {
           min: 1,
           max: 1,
@@ -117,7 +120,7 @@ export function knexConfigFor(config: Config, options: OpenOptions = {}): { dial
       client: 'pg',
       connection: { connectionString: target, application_name: 'kehu' },
       pool: { min: 0, max: config.database.poolMax },
-      acquireConnectionTimeout: 10_000,
+      acquireConnectionTimeout: config.database.acquireTimeoutMs ?? 10_000,
     },
   };
 }
@@ -152,6 +155,7 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
     rows: createRowSerializer(knex, dialect),
     read,
     durability: sqliteFile && options.groupCommit ? walDurability(`${sqliteFile}-wal`) : null,
+    waiting: () => (knex.client as { pool?: { numPendingAcquires(): number } }).pool?.numPendingAcquires() ?? 0,
     close: async () => {
       await checkpointer?.stop();
       await read.close();

@@ -37,6 +37,8 @@ function describe(error: FastifyError | AppError | Error): { status: number; bod
   if (fe.code === 'FST_CSRF_INVALID_TOKEN' || fe.code === 'FST_CSRF_MISSING_SECRET') {
     return { status: 403, body: { code: 'csrf_failed', message: 'the form has expired or did not come from Kehu; reload the page and try again' } };
   }
+  // No database connection within database.acquireTimeoutMs: overloaded, not broken (Retry-After is set below).
+  if (error.name === 'KnexTimeoutError') return { status: 503, body: { code: 'unavailable', message: 'the server is busy; try again in a moment' } };
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, body: { code: 'bad_request', message: fe.message } };
   // A full disk (SQLite's file or the attachments directory): the change was rolled back whole.
   if (fe.code === 'SQLITE_FULL' || fe.code === 'ENOSPC' || fe.code === '53100') {
@@ -63,6 +65,7 @@ export default fp(async (app) => {
     if (status >= 500) req.log.error({ err: error }, 'request failed');
     else req.log.info({ code: body.code, status }, 'request refused');
     if (error instanceof TooManyRequestsError || error instanceof ServiceUnavailableError) reply.header('retry-after', String(error.retryAfterSeconds));
+    else if (status === 503) reply.header('retry-after', '1');
     await sendError(req, reply, status, body);
   });
 

@@ -145,7 +145,7 @@ export async function webLeadForm(app: FastifyInstance): Promise<void> {
     const wantsJson = body.format === 'json' || (body.format !== 'html' && String(req.headers.accept ?? '').includes('application/json') && !String(req.headers.accept ?? '').includes('text/html'));
     // The same answer whatever happened (accepted, held, a bot): nothing to learn from it.
     if (wantsJson) return reply.send({ data: { received: true } });
-    const settings = await app.services.leads.settings();
+    const settings = await app.services.leads.formSettings();
     return reply.page('leads/thanks', { title: t(req.locale, 'leads.web.thanks_title'), text: settings.thank_you_text ?? t(req.locale, 'leads.web.thanks') });
   });
 }

@@ -7,13 +7,21 @@ import type { Knex } from 'knex';
 import type { Core } from '../../core';
 import { requirePermission, type Actor } from '../../access/scope';
 import { diff } from '../../audit/writer';
-import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from '../../lib/errors';
+import { ConflictError, NotFoundError, ServiceUnavailableError, TooManyRequestsError, ValidationError } from '../../lib/errors';
 import { validate } from '../../lib/validate';
-import type { LeadsService } from './leads.service';
+import type { LeadSettings, LeadsService } from './leads.service';
+import { exec } from '../records/statements';
 import { webLeadSchema } from './leads.schemas';
 
 export type WebLeadInput = Partial<Record<'name' | 'company_name' | 'phone' | 'email' | 'message' | 'region' | 'industry' | 'consent' | 'consent_text' | 'source' | 'website' | 'format' | '_csrf', string>>;
 export type Outcome = { outcome: 'accepted'; lead_id: number } | { outcome: 'quarantined' } | { outcome: 'ignored' };
+
+/** The counters' upsert; the RETURNING clause reads each counter's previous window (see hit). */
+const HIT = `insert into lead_rate_counters (counter, window_start, hits) values (?, ?, 1), (?, ?, 1)
+  on conflict (counter, window_start) do update set hits = lead_rate_counters.hits + 1
+  returning counter, hits, (select p.hits from lead_rate_counters p where p.counter = lead_rate_counters.counter
+    and p.window_start = case when lead_rate_counters.counter = ? then ? else ? end) as previous`;
+const HOLD = 'insert into lead_submissions (received_at, source_address, payload, status, reason, lead_id) values (?, ?, ?, ?, ?, null)';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const HOUR = 3_600_000;
@@ -23,25 +31,28 @@ export interface Submission { id: number; received_at: string; source_address: s
 
 export function createWebLeadsService(core: Core, deps: { leads: LeadsService }) {
   const { knex } = core.db;
+  const maxWaiting = core.config.database.maxWaitingForms ?? 64;
 
   /**
-   * Adds one to each counter's current window and answers the windows' counts, in one statement
-   * (one commit): as two statements they were two commits, on SQLite two fsyncs that stopped the
-   * process; in one transaction the shared "all" row would stay locked on Postgres until the
-   * process got round to sending COMMIT, which under load is a queue of every submission. One
-   * statement locks the rows (always in this order) only inside the database, for an instant.
+   * Adds one to the address's counter (this hour) and everyone's (this minute) and answers each
+   * one's estimate of the last full window: this window's hits plus the previous window's, weighted
+   * by the share of it still inside the last hour (or minute). A fixed clock-hour window let an
+   * address send its limit just before the hour and again just after it (26 accepted across a
+   * 16:00 rollover for a limit of 20); the estimate holds it to about its limit over any hour.
+   * One statement (one lock on each row, always in this order, only inside the database): the
+   * previous windows are read by the RETURNING clause of the same upsert.
    */
-  async function hit(db: Knex, counters: Array<{ counter: string; windowMs: number }>): Promise<number[]> {
+  async function hit(db: Knex, ip: string): Promise<{ mine: number; all: number }> {
     const nowMs = core.clock.now().getTime();
-    const values = counters.flatMap((c) => [c.counter, new Date(Math.floor(nowMs / c.windowMs) * c.windowMs).toISOString()]);
-    const result = await db.raw(
-      `insert into lead_rate_counters (counter, window_start, hits) values ${counters.map(() => '(?, ?, 1)').join(', ')}
-       on conflict (counter, window_start) do update set hits = lead_rate_counters.hits + 1 returning counter, hits`,
-      values,
-    );
-    const rows = (Array.isArray(result) ? result : result.rows) as Array<{ counter: string; hits: number | string }>;
-    const hits = new Map(rows.map((r) => [r.counter, Number(r.hits)]));
-    return counters.map((c) => hits.get(c.counter) ?? 0);
+    const start = (windowMs: number, back = 0) => new Date((Math.floor(nowMs / windowMs) - back) * windowMs).toISOString();
+    const ipCounter = `ip:${ip}`;
+    const { rows } = await exec(db, HIT, [ipCounter, start(HOUR), 'all', start(MINUTE), ipCounter, start(HOUR, 1), start(MINUTE, 1)]);
+    const estimate = (counter: string, windowMs: number) => {
+      const row = rows.find((r) => r.counter === counter)!;
+      const left = 1 - (nowMs % windowMs) / windowMs;
+      return Number(row.hits) + Number(row.previous ?? 0) * left;
+    };
+    return { mine: estimate(ipCounter, HOUR), all: estimate('all', MINUTE) };
   }
 
   /** The lead fields of a submission (the form sends strings; empty ones are absent). */
@@ -59,6 +70,7 @@ export function createWebLeadsService(core: Core, deps: { leads: LeadsService })
       source: input.source ?? 'website',
       consent: ['yes', 'on', 'true', '1'].includes((input.consent ?? '').toLowerCase()),
     };
+    deps.leads.validateWebIntake(out);
     return out;
   }
 
@@ -69,10 +81,18 @@ export function createWebLeadsService(core: Core, deps: { leads: LeadsService })
     if (!email && !(input.phone ?? '').trim()) throw ValidationError.field('email', 'required', 'leave an email or a phone number so we can answer');
   }
 
-  async function accept(trx: Knex.Transaction, ip: string, input: WebLeadInput): Promise<number> {
-    const lead = await deps.leads.intakeFromWeb(trx, ip, leadInput(input));
-    if ((input.consent_text ?? '').trim() && lead.consent) await trx('leads').where({ id: lead.id }).update({ consent_text: input.consent_text!.trim().slice(0, 500) });
-    return lead.id;
+  /** A submission as a lead (the consent wording is kept when consent was given). */
+  async function accept(trx: Knex.Transaction, ip: string, input: WebLeadInput, fields = leadInput(input)): Promise<number> {
+    return deps.leads.intakeFromWeb(trx, ip, fields, (input.consent_text ?? '').trim().slice(0, 500) || null);
+  }
+
+  /** Which limit a submission is over, if any. */
+  function overLimit(counts: { mine: number; all: number }, settings: LeadSettings): 'address_limit' | 'global_limit' | null {
+    return counts.mine > settings.per_address_per_hour ? 'address_limit' : counts.all > settings.global_per_minute ? 'global_limit' : null;
+  }
+
+  async function hold(db: Knex, ip: string, input: WebLeadInput, reason: string): Promise<void> {
+    await exec(db, HOLD, [core.clock.now().toISOString(), ip, JSON.stringify(input), 'quarantined', reason]);
   }
 
   return {
@@ -82,17 +102,38 @@ export function createWebLeadsService(core: Core, deps: { leads: LeadsService })
       // The honeypot: people never see the field, so whatever fills it is a bot. It is thanked like anyone.
       if ((input.website ?? '').trim()) return { outcome: 'ignored' };
       check(input);
-      const settings = await deps.leads.settings();
-      // The counters are one statement of their own, outside the intake's transaction: the shared
-      // "all" row is locked for an instant, not for the whole intake.
-      const [mine, all] = await hit(knex, [{ counter: `ip:${ip}`, windowMs: HOUR }, { counter: 'all', windowMs: MINUTE }]);
-      const over = mine > settings.per_address_per_hour ? 'address_limit' : all > settings.global_per_minute ? 'global_limit' : null;
-      if (over && settings.over_limit === 'refuse') throw new TooManyRequestsError('too many submissions; try again later', over === 'address_limit' ? 3600 : 60);
+      // Shed an overload at the door: with more queries already waiting for a connection than
+      // database.maxWaitingForms, this one would wait behind them (Postgres' pool, SQLite's one
+      // connection) until it timed out; answering 503 now tells the website's visitor to retry.
+      if (core.db.waiting() > maxWaiting) throw new ServiceUnavailableError('too many submissions at once; try again in a moment', 1);
+      const fields = leadInput(input);
+      const settings = await deps.leads.formSettings();
+      const refuse = (over: string) => new TooManyRequestsError('too many submissions; try again later', over === 'address_limit' ? 3600 : 60);
+      if (core.db.dialect === 'sqlite') {
+        // One transaction, one commit: SQLite has one writer at a time anyway, so the counters'
+        // rows are held no longer than the write lock; counting first takes that lock before
+        // anything is read (as intake's first write did). A refused hit still counts.
+        const result = await knex.transaction(async (trx): Promise<Outcome | { refused: string }> => {
+          const over = overLimit(await hit(trx, ip), settings);
+          if (over && settings.over_limit === 'refuse') return { refused: over };
+          if (over) {
+            await hold(trx, ip, input, over);
+            return { outcome: 'quarantined' };
+          }
+          return { outcome: 'accepted', lead_id: await accept(trx, ip, input, fields) };
+        });
+        if ('refused' in result) throw refuse(result.refused);
+        return result;
+      }
+      // Postgres: the counters are one statement of their own, outside the intake's transaction:
+      // the shared "all" row is locked for an instant, not for the whole intake.
+      const over = overLimit(await hit(knex, ip), settings);
+      if (over && settings.over_limit === 'refuse') throw refuse(over);
       if (over) {
-        await knex('lead_submissions').insert({ received_at: core.clock.now().toISOString(), source_address: ip, payload: JSON.stringify(input), status: 'quarantined', reason: over, lead_id: null });
+        await hold(knex, ip, input, over);
         return { outcome: 'quarantined' };
       }
-      return knex.transaction(async (trx) => ({ outcome: 'accepted' as const, lead_id: await accept(trx, ip, input) }));
+      return knex.transaction(async (trx) => ({ outcome: 'accepted' as const, lead_id: await accept(trx, ip, input, fields) }));
     },
 
     async quarantine(actor: Actor, options: { limit?: number } = {}): Promise<Submission[]> {

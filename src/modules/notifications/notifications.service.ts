@@ -2,6 +2,9 @@
 import type { Knex } from 'knex';
 import type { Core } from '../../core';
 import type { Actor } from '../../access/scope';
+import { exec } from '../records/statements';
+
+const INSERT_NOTIFICATION = 'insert into notifications (user_id, kind, title, record_type, record_id, created_at) values (?, ?, ?, ?, ?, ?)';
 
 export interface Notification {
   id: number;
@@ -17,7 +20,8 @@ export function createNotificationsService(core: Core) {
   const { knex } = core.db;
   return {
     async notify(db: Knex, userId: number, n: { kind: string; title: string; recordType?: string; recordId?: number }): Promise<void> {
-      await db('notifications').insert({ user_id: userId, kind: n.kind, title: n.title.slice(0, 300), record_type: n.recordType ?? null, record_id: n.recordId ?? null, created_at: core.clock.now().toISOString() });
+      // A fixed statement: notify runs inside busy writes (every web-to-lead submission).
+      await exec(db, INSERT_NOTIFICATION, [userId, n.kind, n.title.slice(0, 300), n.recordType ?? null, n.recordId ?? null, core.clock.now().toISOString()]);
     },
     async list(actor: Actor, options: { unread?: boolean; limit?: number } = {}): Promise<Notification[]> {
       const q = knex('notifications').where({ user_id: actor.userId }).orderBy('id', 'desc').limit(options.limit ?? 50).select('id', 'kind', 'record_type', 'record_id', 'title', 'created_at', 'read_at');

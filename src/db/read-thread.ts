@@ -1,7 +1,7 @@
 // SQLite's fixed-SQL reads (db/reader.ts) on a worker thread with its own read-only connection.
 // better-sqlite3 is synchronous: on the event loop, every index walk of a list page, a search or a
 // board's totals held up every other request. Here the event loop sends the statement and its
-// parameters, goes on with other requests, and turns the rows that come back into objects; the
+// parameters, goes on with other requests, and turns the rows that come back into objects; each
 // worker, on the machine's other core, runs one statement at a time. A read sent after a commit
 // starts after it, so it sees that commit (WAL: each read starts at the last one).
 import { Worker } from 'node:worker_threads';
@@ -14,7 +14,8 @@ db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 // This connection never writes.
 db.pragma('query_only = ON');
 // Reads of a multi-gigabyte file at random (timelines, pages of a list): a larger page cache and
-// memory-mapped reads instead of a read() system call and a copy per page.
+// memory-mapped reads instead of a read() system call and a copy per page. The mapped pages are
+// the kernel's page cache, shared by both threads; the 64 MB cache is each connection's own.
 db.pragma('cache_size = -65536');
 db.pragma('mmap_size = 2147483648');
 db.pragma('temp_store = MEMORY');
@@ -72,23 +73,35 @@ const bindable = (v: unknown) => (typeof v === 'boolean' ? Number(v) : v instanc
 /** Blobs cross the thread as Uint8Array; the rest of the code expects Buffers, as better-sqlite3 gives. */
 const asBuffer = (v: unknown) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v);
 
+/**
+ * Two threads, each with its own connection: a slow read (a manager's report over a whole team)
+ * then holds up only the reads sent to its thread, while the other thread goes on serving the
+ * short ones (every request's session lookup among them). A read goes to the thread with fewer
+ * reads waiting, the first one when they tie.
+ */
+const THREADS = 2;
+
+interface ReadThread {
+  worker: Worker | null;
+  pending: Map<number, Pending>;
+}
+
 export function createThreadReader(file: string, busyTimeoutMs: number) {
-  let worker: Worker | null = null;
   let nextId = 1;
-  const pending = new Map<number, Pending>();
+  const threads: ReadThread[] = Array.from({ length: THREADS }, () => ({ worker: null, pending: new Map() }));
   const builders = new Map<string, (values: unknown[]) => unknown>();
 
-  function failAll(err: Error): void {
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
+  function failAll(thread: ReadThread, err: Error): void {
+    for (const p of thread.pending.values()) p.reject(err);
+    thread.pending.clear();
   }
 
-  function receive(reply: Reply): void {
-    const p = pending.get(reply.id);
+  function receive(thread: ReadThread, reply: Reply): void {
+    const p = thread.pending.get(reply.id);
     if (!p) return;
-    pending.delete(reply.id);
+    thread.pending.delete(reply.id);
     // Idle, the worker must not keep a CLI command's process alive.
-    if (!pending.size) worker?.unref();
+    if (!thread.pending.size) thread.worker?.unref();
     if (reply.error) {
       p.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code, name: reply.error.name ?? 'SqliteError' }));
       return;
@@ -109,37 +122,44 @@ export function createThreadReader(file: string, busyTimeoutMs: number) {
     p.resolve(out);
   }
 
-  function start(): Worker {
+  function start(thread: ReadThread): Worker {
     const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, busyTimeoutMs, driver: require.resolve('better-sqlite3') } });
-    w.on('message', receive);
+    w.on('message', (reply: Reply) => receive(thread, reply));
     // A worker that dies (it should not) fails what it had; the next read starts a new one.
-    w.on('error', (err) => failAll(err));
+    w.on('error', (err) => failAll(thread, err));
     w.on('exit', () => {
-      if (worker === w) worker = null;
-      failAll(new Error('the SQLite read thread stopped'));
+      if (thread.worker === w) thread.worker = null;
+      failAll(thread, new Error('the SQLite read thread stopped'));
     });
     return w;
   }
 
   return {
     all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-      if (!worker) worker = start();
-      if (!pending.size) worker.ref();
+      let thread = threads[0];
+      for (const t of threads) if (t.pending.size < thread.pending.size) thread = t;
+      const worker = (thread.worker ??= start(thread));
+      if (!thread.pending.size) worker.ref();
       const id = nextId++;
+      // A statement's columns are the same on every thread: each asks for them until one has answered.
       const build = builders.get(sql);
       return new Promise<T[]>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (rows: unknown[]) => void, reject, build, sql });
-        worker!.postMessage({ id, sql, params: params.map(bindable), columns: !build });
+        thread.pending.set(id, { resolve: resolve as (rows: unknown[]) => void, reject, build, sql });
+        worker.postMessage({ id, sql, params: params.map(bindable), columns: !build });
       });
     },
     async close(): Promise<void> {
-      const w = worker;
-      worker = null;
       builders.clear();
-      if (!w) return;
-      const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
-      w.postMessage('stop');
-      await exited;
+      await Promise.all(
+        threads.map(async (thread) => {
+          const w = thread.worker;
+          thread.worker = null;
+          if (!w) return;
+          const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+          w.postMessage('stop');
+          await exited;
+        }),
+      );
     },
   };
 }

@@ -77,3 +77,16 @@ t.test('closing waits for reads already sent', async (t) => {
   await db.close();
   t.same((await reads).map((r) => r[0].one), Array(20).fill(1));
 });
+
+t.test('a slow read does not hold up a short one sent after it', async (t) => {
+  const db = await open(t);
+  // Counting to a few million in a recursive query takes SQLite and Postgres a good part of a second.
+  const slow = db.read.all<{ n: number }>('with recursive c(n) as (select 1 union all select n + 1 from c where n < ?) select count(*) as n from c', [3_000_000]);
+  const order: string[] = [];
+  void slow.then(() => order.push('slow'));
+  const short = await db.read.all<{ one: number }>('select 1 as one', []);
+  order.push('short');
+  t.same(short, [{ one: 1 }]);
+  t.equal(Number((await slow)[0].n), 3_000_000);
+  t.same(order, ['short', 'slow'], 'the short read answered while the slow one still ran');
+});

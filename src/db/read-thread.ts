@@ -1,8 +1,8 @@
-// SQLite's fixed-SQL reads (db/reader.ts) on a worker thread with its own read-only connection.
+// SQLite's fixed-SQL reads (db/reader.ts) on worker threads, each with its own read-only connection.
 // better-sqlite3 is synchronous: on the event loop, every index walk of a list page, a search or a
 // board's totals held up every other request. Here the event loop sends the statement and its
 // parameters, goes on with other requests, and turns the rows that come back into objects; each
-// worker, on the machine's other core, runs one statement at a time. A read sent after a commit
+// worker runs one statement at a time, on whichever core is free. A read sent after a commit
 // starts after it, so it sees that commit (WAL: each read starts at the last one).
 import { Worker } from 'node:worker_threads';
 

@@ -4,7 +4,7 @@ import { dataOf, idParams, listOf, responses } from '../../lib/api-schemas';
 import { listQuerySchema, type ListQuery } from '../../lib/listing';
 import { passwordLinkSchema, userCreateSchema, userSchema, userUpdateSchema, usersListSpec, type UserCreate, type UserUpdate } from './users.schemas';
 import { versionFrom } from '../../plugins/versioning';
-import { handoverSchema, type HandoverType } from '../records/handover';
+import { HANDOVER_TYPES, handoverSchema, type HandoverType } from '../records/handover';
 
 const resetSchema = { type: 'object', additionalProperties: false, required: ['password'], properties: { password: { type: 'string', maxLength: 256 } } } as const;
 const linkSchema = { type: 'object', properties: { url: { type: 'string' }, expires_at: { type: 'string' } } } as const;
@@ -51,10 +51,10 @@ export default async function usersApi(app: FastifyInstance): Promise<void> {
     config: { permission: 'users.update' },
     schema: {
       tags,
-      summary: 'Hand every company, contact and open task of this user over to another (someone leaving); one transaction, each record audited',
+      summary: 'Hand every company and contact, open task, open deal and lead still being worked of this user over to another (someone leaving); one transaction, each record audited',
       params: idParams,
       body: handoverSchema,
-      response: responses({ 200: dataOf({ type: 'object', properties: { companies: { type: 'integer' }, contacts: { type: 'integer' }, tasks: { type: 'integer' } } }) }),
+      response: responses({ 200: dataOf({ type: 'object', properties: Object.fromEntries(HANDOVER_TYPES.map((type) => [type, { type: 'integer' }])) }) }),
     },
   }, async (req) => ({ data: await app.services.handover.reassignAll(req.actor!, req.params.id, req.body as { to_user_id: number; types?: HandoverType[] }) }));
 }

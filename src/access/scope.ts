@@ -65,6 +65,17 @@ export function can(actor: Actor, resource: Resource, action: Action): boolean {
   return levelOf(actor.permissions, resource, action) !== 'none';
 }
 
+/**
+ * Whether owner and team alone decide which records of `resource` the actor reaches: no share
+ * widens it and no parent record does. A summary kept per owner and team (deal_stage_totals) can
+ * then answer for exactly the records the scope covers, through scopeQuery on its own columns.
+ */
+export function decidedByOwnerAndTeam(actor: Actor, resource: Resource, action: Action): boolean {
+  if (action === 'read' && CHILD_PARENTS[resource]) return false;
+  const s = scope(actor, resource, action);
+  return (s.level !== 'own' && s.level !== 'team') || s.shares === null;
+}
+
 export function hasFlag(actor: Actor, flag: Flag): boolean {
   return actor.permissions.flags.includes(flag);
 }

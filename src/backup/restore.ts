@@ -276,6 +276,27 @@ async function resetSequences(trx: Knex.Transaction): Promise<void> {
   }
 }
 
+/**
+ * Triggers keep summary rows in step with their table (deal_stage_totals with deals). The archive
+ * holds those rows as they were, so the triggers are held off while rows go out and in: they would
+ * count every deal a second time. Returns what puts them back.
+ */
+async function triggersOff(conn: Conn): Promise<() => Promise<void>> {
+  if (conn.dialect === 'sqlite') {
+    const triggers = (await all(conn, "select name, sql from sqlite_master where type = 'trigger' order by name")) as Array<{ name: string; sql: string }>;
+    for (const t of triggers) await run(conn, `drop trigger ${q(t.name)}`);
+    return async () => {
+      for (const t of triggers) await run(conn, t.sql);
+    };
+  }
+  const tables = (await all(conn, `select distinct c.relname as name from pg_trigger g join pg_class c on c.oid = g.tgrelid
+    where not g.tgisinternal and c.relnamespace = current_schema()::regnamespace order by 1`)).map((r) => r.name as string);
+  for (const t of tables) await run(conn, `alter table ${q(t)} disable trigger user`);
+  return async () => {
+    for (const t of tables) await run(conn, `alter table ${q(t)} enable trigger user`);
+  };
+}
+
 /** The schema's indexes other than those behind a primary key or unique constraint, with the SQL that makes each. */
 async function secondaryIndexes(conn: Conn): Promise<Array<{ name: string; sql: string }>> {
   if (conn.dialect === 'sqlite') {
@@ -298,6 +319,7 @@ async function loadRows(conn: Conn, file: string, manifest: Manifest, dataDir: s
     if (cols.join() !== manifest.tables[name].columns.join()) throw new Error(`table ${name}: the rebuilt columns (${cols.join(', ')}) differ from the archive's (${manifest.tables[name].columns.join(', ')})`);
   }
 
+  const triggersBack = await triggersOff(conn);
   // Migrations may seed rows (default values of a new table); the archive holds the full content.
   if (conn.dialect === 'postgres') await run(conn, `truncate table ${expected.map(q).join(', ')}`);
   else {
@@ -384,6 +406,7 @@ async function loadRows(conn: Conn, file: string, manifest: Manifest, dataDir: s
 
   if (conn.dialect === 'postgres' && indexes.length) await run(conn, "set local maintenance_work_mem = '256MB'");
   for (const ix of indexes) await run(conn, ix.sql);
+  await triggersBack();
 
   // Every table read back must match the manifest: the same rows in the same canonical form.
   for (const name of expected) {

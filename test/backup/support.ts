@@ -50,6 +50,9 @@ export async function fill(app: FastifyInstance, clock?: ReturnType<typeof manua
     must(await api.post('/api/v1/activities', { type: 'call', subject: `电话 ${c.name}`, contact_ids: [c.id], outcome: '有兴趣', next_step: '发报价单', next_step_at: '2026-11-26T02:00:00Z' }), 'activity');
   }
   must(await api.post('/api/v1/tasks', { title: '寄送样品', due_at: '2026-11-27T09:00:00Z' }), 'task');
+  // Deals: the stage totals that triggers keep must travel with them, not be counted again.
+  const stages = (await admin.get('/api/v1/pipelines')).body.data[0].stages;
+  for (const [i, amount] of [120000, 88000, null].entries()) must(await api.post('/api/v1/deals', { name: `报价 ${i}`, company_id: companies[i].id, amount, currency: 'CNY', stage_id: stages[i].id }), 'deal');
   must(await admin.post('/api/v1/companies/bulk', { ids: companies.slice(0, 3).map((c) => c.id), action: 'add_tag', tag_id: tag.id }), 'tagging');
   for (const [i, content] of ['名片正面', 'quote v1', '名片正面'].entries()) {
     const body = multipart(`附件${i}.txt`, Buffer.from(content), 'text/plain');

@@ -190,3 +190,14 @@ export const boardListSpec: ListSpec = {
     expected_close_date: dealsListSpec.filters.expected_close_date,
   },
 };
+
+/** The board filters that the kept stage totals (deal_stage_totals) can answer: owner and team. */
+export const stageTotalsListSpec: ListSpec = {
+  table: 'deal_stage_totals',
+  defaultSort: 'stage_id',
+  sorts: { stage_id: { column: 'deal_stage_totals.stage_id' } },
+  filters: {
+    owner_id: { ...dealsListSpec.filters.owner_id, column: 'deal_stage_totals.owner_id' },
+    team_id: { ...dealsListSpec.filters.team_id, column: 'deal_stage_totals.team_id' },
+  },
+};

@@ -4,7 +4,7 @@
 // its per-stage aggregates computed by the database.
 import type { Knex } from 'knex';
 import type { Core } from '../../core';
-import { requirePermission, scopeQuery, visibleIds, type Actor } from '../../access/scope';
+import { decidedByOwnerAndTeam, requirePermission, scopeQuery, visibleIds, type Actor } from '../../access/scope';
 import { diff } from '../../audit/writer';
 import { NotFoundError, ValidationError } from '../../lib/errors';
 import { applyFilters, decodeCursor, encodeCursor, type ListQuery } from '../../lib/listing';
@@ -16,7 +16,7 @@ import { checkVersion, findInScope, requireAction, updateAtVersion } from '../re
 import type { Pipeline, PipelinesService, Stage } from '../pipelines';
 import type { CompaniesService } from '../companies';
 import type { SettingsService } from '../settings';
-import { boardListSpec, DEAL_AUDIT_FIELDS, DEAL_COLUMNS, dealCreateSchema, dealMoveSchema, dealsListSpec, dealUpdateSchema } from './deals.schemas';
+import { boardListSpec, DEAL_AUDIT_FIELDS, DEAL_COLUMNS, dealCreateSchema, dealMoveSchema, dealsListSpec, dealUpdateSchema, stageTotalsListSpec } from './deals.schemas';
 
 export interface MoveInput {
   stage_id: number;
@@ -160,6 +160,40 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
     return qb;
   }
 
+  /**
+   * Per stage and currency of a board: how many deals, their total and their weighted total
+   * (× 100). Read from the totals the database keeps (migrations/20261204000000_deal_stage_totals.js)
+   * when owner and team decide which deals count, a few rows whatever the scope; summed from the
+   * deals themselves when a share or a close-date filter does.
+   */
+  async function boardFigures(actor: Actor, pipelineId: number, filter: ListQuery['filter']): Promise<Array<{ stage_id: number; currency: string; n: number | string; total: number | string; weighted100: number | string }>> {
+    if (decidedByOwnerAndTeam(actor, 'deals', 'read') && Object.keys(filter ?? {}).every((name) => name in stageTotalsListSpec.filters)) {
+      const qb = knex('deal_stage_totals')
+        .join('pipeline_stages as s', 's.id', 'deal_stage_totals.stage_id')
+        .select('deal_stage_totals.stage_id', 'deal_stage_totals.currency')
+        .select(knex.raw('sum(deal_stage_totals.deals) as n'))
+        .select(knex.raw('cast(sum(deal_stage_totals.amount) as bigint) as total'))
+        .select(knex.raw('cast(sum(deal_stage_totals.weighted100 + deal_stage_totals.at_stage_probability * s.probability) as bigint) as weighted100'))
+        .where('deal_stage_totals.pipeline_id', pipelineId);
+      scopeQuery(knex, qb, actor, 'deals', 'read', 'deal_stage_totals');
+      applyFilters(qb, stageTotalsListSpec, filter);
+      return core.db.read.built(qb.groupBy('deal_stage_totals.stage_id', 'deal_stage_totals.currency').havingRaw('sum(deal_stage_totals.deals) > 0')
+        .orderBy('deal_stage_totals.stage_id').orderBy('deal_stage_totals.currency'));
+    }
+    return core.db.read.built(boardFilter(
+      knex('deals')
+        .join('pipeline_stages as s', 's.id', 'deals.stage_id')
+        .select('deals.stage_id', 'deals.currency')
+        .select(knex.raw('count(*) as n'))
+        .select(knex.raw('cast(coalesce(sum(deals.amount), 0) as bigint) as total'))
+        .select(knex.raw('cast(coalesce(sum(deals.amount * coalesce(deals.probability, s.probability)), 0) as bigint) as weighted100'))
+        .groupBy('deals.stage_id', 'deals.currency')
+        .orderBy('deals.stage_id')
+        .orderBy('deals.currency'),
+      actor, pipelineId, filter,
+    ));
+  }
+
   /** Cards from deal rows (company names from one lookup for the whole board). */
   function cardsOf(stage: Stage, rows: Array<Record<string, unknown>>, names: Map<number, string>): Card[] {
     const serialized = core.db.rows.many<Record<string, unknown>>('deals', rows);
@@ -299,25 +333,16 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
 
     /**
      * The board of a pipeline: per stage the count, total and probability-weighted total of the
-     * deals the actor may see (one GROUP BY through the scope), and the first cards of each column.
+     * deals the actor may see (boardFigures), and the first cards of each column, read side by side.
      */
     async board(actor: Actor, pipelineId: number, query: { filter?: ListQuery['filter']; limit?: number } = {}, known?: Pipeline): Promise<{ pipeline: Pipeline; columns: BoardColumn[] }> {
       requirePermission(actor, 'deals', 'read');
       // A caller that has just read the pipeline (the board page) passes it along.
       const pipeline = known && known.id === pipelineId ? known : await deps.pipelines.get(actor, pipelineId);
-      const agg = (await core.db.read.built(boardFilter(
-        knex('deals')
-          .join('pipeline_stages as s', 's.id', 'deals.stage_id')
-          .select('deals.stage_id', 'deals.currency')
-          .select(knex.raw('count(*) as n'))
-          .select(knex.raw('cast(coalesce(sum(deals.amount), 0) as bigint) as total'))
-          .select(knex.raw('cast(coalesce(sum(deals.amount * coalesce(deals.probability, s.probability)), 0) as bigint) as weighted100'))
-          .groupBy('deals.stage_id', 'deals.currency')
-          .orderBy('deals.stage_id')
-          .orderBy('deals.currency'),
-        actor, pipelineId, query.filter,
-      ))) as unknown as Array<{ stage_id: number; currency: string; n: number | string; total: number | string; weighted100: number | string }>;
-      const cardsByStage = await columnsCards(actor, pipelineId, pipeline.stages, { limit: query.limit, filter: query.filter });
+      const [agg, cardsByStage] = await Promise.all([
+        boardFigures(actor, pipelineId, query.filter),
+        columnsCards(actor, pipelineId, pipeline.stages, { limit: query.limit, filter: query.filter }),
+      ]);
       const columns: BoardColumn[] = [];
       for (const stage of pipeline.stages) {
         const rows = agg.filter((r) => Number(r.stage_id) === stage.id);

@@ -48,7 +48,7 @@ export interface Fixture {
   /** A user who is none of the callers: shares go to them, so sharing changes no caller's view. */
   bystander: number;
   /** A new share of the case's record with the bystander (made by the admin). */
-  freshShare(type: 'companies' | 'contacts'): Promise<number>;
+  freshShare(type: 'companies' | 'contacts' | 'deals' | 'leads'): Promise<number>;
   /** A role's id by key (built-in ones). */
   roleId(key: string): Promise<number>;
   /** An existing audit entry's id. */
@@ -186,15 +186,22 @@ function customerRoutes(type: 'companies' | 'contacts'): Entry[] {
       route: `GET /${type}/:id/merge`, per: 'case', expect: UPDATE, req: async (f) => ({ params: { id: f.rec(type) }, query: { with: await f.fresh(type, { owner: f.role }) } }),
     },
     { route: `POST /${type}/:id/merge`, per: 'case', expect: MERGE, req: async (f) => ({ params: { id: await f.fresh(type) }, body: { merge_id: String(await f.fresh(type, { owner: f.role })) } }) },
-    // sharing: reading the shares takes reading the record; sharing takes changing it through one's own role
-    { route: `GET ${api}/:id/shares`, per: 'case', expect: READ, req: (f) => ({ params: { id: f.rec(type) } }) },
-    { route: `POST ${api}/:id/shares`, per: 'case', expect: UPDATE, req: (f) => ({ params: { id: f.rec(type) }, body: { user_id: f.bystander, access: 'read' } }) },
-    { route: `DELETE ${api}/:id/shares/:shareId`, per: 'case', expect: UPDATE, req: async (f) => ({ params: { id: f.rec(type), shareId: await f.freshShare(type) } }) },
+    ...sharingRoutes(type, READ, UPDATE),
+  ];
+}
+
+/** Sharing: reading the shares takes reading the record; sharing takes changing it through one's own role. */
+function sharingRoutes(type: 'companies' | 'contacts' | 'deals' | 'leads', read: Expect, update: Expect): Entry[] {
+  const api = `/api/v1/${type}`;
+  return [
+    { route: `GET ${api}/:id/shares`, per: 'case', expect: read, req: (f) => ({ params: { id: f.rec(type) } }) },
+    { route: `POST ${api}/:id/shares`, per: 'case', expect: update, req: (f) => ({ params: { id: f.rec(type) }, body: { user_id: f.bystander, access: 'read' } }) },
+    { route: `DELETE ${api}/:id/shares/:shareId`, per: 'case', expect: update, req: async (f) => ({ params: { id: f.rec(type), shareId: await f.freshShare(type) } }) },
     {
-      route: `POST /${type}/:id/shares`, per: 'case', expect: UPDATE, req: (f) => ({ params: { id: f.rec(type) }, body: { target: `user:${f.bystander}`, access: 'read' } }),
+      route: `POST /${type}/:id/shares`, per: 'case', expect: update, req: (f) => ({ params: { id: f.rec(type) }, body: { target: `user:${f.bystander}`, access: 'read' } }),
       classify: (res) => (res.status === 303 && String(res.headers.location).includes('share_invalid') ? 'refused' : null),
     },
-    { route: `POST /${type}/:id/shares/:shareId/delete`, per: 'case', expect: UPDATE, req: async (f) => ({ params: { id: f.rec(type), shareId: await f.freshShare(type) }, body: {} }) },
+    { route: `POST /${type}/:id/shares/:shareId/delete`, per: 'case', expect: update, req: async (f) => ({ params: { id: f.rec(type), shareId: await f.freshShare(type) }, body: {} }) },
   ];
 }
 
@@ -217,6 +224,7 @@ function pipelineRoutes(): Entry[] {
     { route: `POST ${api}/:id/move`, per: 'case', expect: DEAL, req: async (f) => { const id = await f.fresh('deals'); return { params: { id }, body: { stage_id: await f.nextStage(id), version: 1 } }; } },
     { route: `GET ${api}/:id/history`, per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('deals') } }) },
     { route: `GET ${api}/:id/timeline`, per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('deals') } }) },
+    ...sharingRoutes('deals', DEAL, DEAL),
     { route: 'GET /api/v1/pipelines/:id/board', per: 'role', expect: DEALS, req: (f) => ({ params: { id: f.defaultPipeline } }) },
     { route: 'GET /api/v1/pipelines/:id/board/:stageId', per: 'role', expect: DEALS, req: async (f) => ({ params: { id: f.defaultPipeline, stageId: await stageOf(f, f.defaultPipeline) } }) },
     { route: 'GET /api/v1/pipelines', per: 'role', expect: DEALS },
@@ -281,6 +289,7 @@ function leadRoutes(): Entry[] {
     { route: `POST ${api}/:id/merge`, per: 'case', expect: DEAL, req: async (f) => ({ params: { id: await f.fresh('leads') }, body: { merge_id: await f.fresh('leads', { owner: f.role }) } }) },
     { route: `POST ${api}/:id/rescore`, per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('leads') }, body: {} }) },
     { route: `GET ${api}/:id/timeline`, per: 'case', expect: DEAL, req: (f) => ({ params: { id: f.rec('leads') } }) },
+    ...sharingRoutes('leads', DEAL, DEAL),
     { route: 'GET /api/v1/lead-routing-rules', per: 'role', expect: ADMIN },
     { route: 'POST /api/v1/lead-routing-rules', per: 'role', expect: ADMIN, req: (f) => ({ body: { name: f.unique('mx-rule'), conditions: [{ field: 'source', op: 'eq', value: 'campaign' }], action: 'least_loaded' } }) },
     { route: 'PATCH /api/v1/lead-routing-rules/:id', per: 'role', expect: ADMIN, req: async (f) => { const id = await f.fresh('routingRules'); return { params: { id }, body: { active: false, version: await f.version('lead_routing_rules', id) } }; } },

@@ -101,3 +101,42 @@ t.test('shares on the 360° page, and across a merge', async (t) => {
   t.equal(stop.status, 303);
   t.equal((await apiClient(app, mate.token).get(`/api/v1/companies/${keep.id}`)).status, 404);
 });
+
+t.test('deals and leads are shared like customers: on their pages, through the API, on the board', async (t) => {
+  const { app } = await buildTestApp(t);
+  const { token } = await setupAdmin(app);
+  const admin = apiClient(app, token);
+  const east = (await admin.post('/api/v1/teams', { name: '华东' })).body.data;
+  const south = (await admin.post('/api/v1/teams', { name: '华南' })).body.data;
+  const owner = await createUser(app, token, 'sales', { team_ids: [east.id] });
+  const helper = await createUser(app, token, 'sales', { team_ids: [south.id] });
+  const ownerApi = apiClient(app, owner.token);
+  const helperApi = apiClient(app, helper.token);
+  const pipeline = (await admin.get('/api/v1/pipelines')).body.data[0];
+  const deal = (await ownerApi.post('/api/v1/deals', { name: '华南仓库项目', amount: 320_000, currency: 'CNY', stage_id: pipeline.stages[1].id })).body.data;
+  const lead = (await admin.post('/api/v1/leads', { name: '吴越', company_name: '越秀贸易', source: 'referral', owner_id: owner.user.id })).body.data;
+  t.equal((await helperApi.get(`/api/v1/deals/${deal.id}`)).status, 404, 'not shared: not found');
+
+  // The deal from its page (read), the lead through the API (edit).
+  const page = browser(app, owner.token);
+  t.match((await page.get(`/deals/${deal.id}`)).text, 'data-testid="share-form"', 'the owner may share the deal');
+  const posted = await page.post(`/deals/${deal.id}/shares`, { target: `user:${helper.user.id}`, access: 'read' });
+  t.equal(posted.location, `/deals/${deal.id}?notice=shared#sharing`);
+  t.match((await page.get(posted.location)).text, helper.user.name, 'the deal page lists whom it is shared with');
+  t.equal((await ownerApi.post(`/api/v1/leads/${lead.id}/shares`, { user_id: helper.user.id, access: 'edit' })).status, 201);
+  t.match((await page.get(`/leads/${lead.id}`)).text, helper.user.name, 'and so does the lead page');
+
+  t.equal((await helperApi.get(`/api/v1/deals/${deal.id}`)).status, 200, 'a read share: the deal is seen');
+  t.equal((await helperApi.patch(`/api/v1/deals/${deal.id}`, { notes: '帮忙', version: deal.version })).status, 403, 'but not changed');
+  t.equal((await helperApi.patch(`/api/v1/leads/${lead.id}`, { message: '已电话联系', version: lead.version })).status, 200, 'an edit share: the lead is changed');
+  const board = (await helperApi.get(`/api/v1/pipelines/${pipeline.id}/board`)).body.data;
+  const column = board.columns.find((c: { stage: { id: number } }) => c.stage.id === pipeline.stages[1].id);
+  t.match(column, { count: 1, totals: [{ currency: 'CNY', amount: 320_000 }] }, 'the shared deal counts on the helper\'s board');
+  t.same(column.cards.map((c: { id: number }) => c.id), [deal.id], 'with its card');
+
+  const shareId = (await ownerApi.get(`/api/v1/deals/${deal.id}/shares`)).body.data[0].id;
+  t.equal((await page.post(`/deals/${deal.id}/shares/${shareId}/delete`)).status, 303);
+  t.equal((await helperApi.get(`/api/v1/deals/${deal.id}`)).status, 404, 'revoked: not found again');
+  const after = (await helperApi.get(`/api/v1/pipelines/${pipeline.id}/board`)).body.data;
+  t.same(after.columns.map((c: { count: number }) => c.count), pipeline.stages.map(() => 0), 'and off the board');
+});

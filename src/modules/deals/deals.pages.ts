@@ -13,6 +13,7 @@ import { zonedToUtc } from '../../lib/time';
 import { formSchema, handleForm, listField, localizeFields } from '../../plugins/forms';
 import { pruneEmptyQuery, safeBack, toQuerystring } from '../../plugins/list-pages';
 import { activityTypeChoices, labelOf, pageLookups, selectOptions, type PageLookups } from '../records/page-support';
+import { sharingSection } from '../shares/shares.pages';
 import type { Pipeline } from '../pipelines';
 import { REQUIRABLE_FIELDS } from '../pipelines/pipelines.schemas';
 
@@ -303,13 +304,15 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
       activityTypes: types,
       can: { update: can(actor, 'deals', 'update'), log: can(actor, 'activities', 'create') },
       back: `/deals/${id}`,
+      recordType: 'deals',
+      sharing: await sharingSection(app, req, 'deals', id),
       ...extra,
     });
   }
 
   app.get<IdReq>('/deals/:id', {
     config: { permission: 'deals.read' },
-    schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { notice: { type: 'string', enum: ['created', 'saved', 'logged', 'moved', 'move_refused'] }, error: { type: 'string', maxLength: 500 }, move_to: { type: 'integer', minimum: 1 } } } },
+    schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { notice: { type: 'string', enum: ['created', 'saved', 'logged', 'moved', 'move_refused', 'shared', 'unshared', 'share_invalid'] }, error: { type: 'string', maxLength: 500 }, move_to: { type: 'integer', minimum: 1 } } } },
   }, async (req, reply) => {
     const q = req.query as { notice?: string; error?: string; move_to?: number };
     return renderShow(req, reply, req.params.id, { notice: q.notice, formError: q.error ?? null, moveTo: q.move_to });

@@ -11,6 +11,7 @@ import type { ListQuery } from '../../lib/listing';
 import { formSchema, handleForm, localizeFields } from '../../plugins/forms';
 import { pruneEmptyQuery, toQuerystring } from '../../plugins/list-pages';
 import { activityTypeChoices, labelOf, pageLookups, selectOptions } from '../records/page-support';
+import { sharingSection } from '../shares/shares.pages';
 import { CONDITION_OPS, LEAD_SOURCES, LEAD_STATUSES, ROUTABLE_FIELDS, ROUTING_ACTIONS } from './leads.schemas';
 
 const LEAD_FIELDS = ['name', 'company_name', 'phone', 'email', 'source', 'message', 'region', 'industry', 'consent'];
@@ -122,6 +123,8 @@ export default async function leadsPages(app: FastifyInstance): Promise<void> {
       timeline: items.data.map((i) => ({ ...i, [i.kind]: true, typeLabel: i.kind === 'activities' ? labelOf(types, i.record.type) : null })),
       activityTypes: types,
       quick: { values: { type: 'call' }, errors: {} },
+      recordType: 'leads',
+      sharing: await sharingSection(app, req, 'leads', id),
       can: { update: can(actor, 'leads', 'update'), log: can(actor, 'activities', 'create'), convert: can(actor, 'leads', 'update') && can(actor, 'companies', 'create') && can(actor, 'contacts', 'create') && !lead.converted_at },
       ...extra,
     });
@@ -129,7 +132,7 @@ export default async function leadsPages(app: FastifyInstance): Promise<void> {
 
   app.get<IdReq>('/leads/:id', {
     config: { permission: 'leads.read' },
-    schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { notice: { type: 'string', enum: ['created', 'saved', 'logged', 'converted', 'merged'] } } } },
+    schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { notice: { type: 'string', enum: ['created', 'saved', 'logged', 'converted', 'merged', 'shared', 'unshared', 'share_invalid'] } } } },
   }, async (req, reply) => renderShow(req, reply, req.params.id, { notice: (req.query as { notice?: string }).notice }));
 
   app.post<IdReq>('/leads/:id/status', { config: { permission: 'leads.update' }, schema: { params: idParams, body: formSchema(['status', 'disqualified_reason', 'version']) } }, async (req, reply) => {

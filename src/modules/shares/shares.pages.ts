@@ -1,4 +1,4 @@
-// The sharing form on a company's or contact's 360° page (the section itself is rendered there).
+// The sharing form on a company's, contact's, deal's or lead's page (the section itself is rendered there).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from '../../access/scope';
 import { idParams } from '../../lib/api-schemas';

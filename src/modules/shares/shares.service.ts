@@ -9,7 +9,7 @@ import { validate } from '../../lib/validate';
 import { findInScope } from '../records/scoped';
 import type { NotificationsService } from '../notifications';
 
-export const SHAREABLE_TYPES = ['companies', 'contacts'] as const;
+export const SHAREABLE_TYPES = ['companies', 'contacts', 'deals', 'leads'] as const;
 export type ShareableType = (typeof SHAREABLE_TYPES)[number];
 
 export interface Share {

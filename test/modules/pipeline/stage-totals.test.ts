@@ -121,11 +121,9 @@ t.test('the kept stage totals follow every deal write, and the board reads them'
   t.same(await boardOf(token), await expected(() => {}), 'and the weighted totals follow the new probability');
 
   // A share decides what this rep sees: the figures come from the deals, the shared one counted.
-  // Deals have no sharing route yet (SHAREABLE_TYPES), so the share is written directly; the scope
-  // reads record_shares for any record type.
   const outsider = await createUser(app, token, 'sales', { team_ids: [teamB.id] });
   const sharedDeal = (await admin.post('/api/v1/deals', { name: 'for the outsider', amount: 9_900, currency: 'CNY', owner_id: repA.user.id, stage_id: stage('qualification').id })).body.data;
-  await knex('record_shares').insert({ record_type: 'deals', record_id: sharedDeal.id, user_id: outsider.user.id, access: 'read', created_at: clock.now().toISOString() });
+  t.equal((await admin.post(`/api/v1/deals/${sharedDeal.id}/shares`, { user_id: outsider.user.id, access: 'read' })).status, 201);
   const outsiderActor = await actorFor(app, outsider.token);
   t.ok(outsiderActor.sharedTypes.includes('deals'), 'a deal is shared with the outsider');
   t.same(await boardOf(outsider.token), await expected((q) => q.where('deals.id', sharedDeal.id)), 'a shared deal counts on the board of the one it is shared with');

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     return { headers: { authorization: `Bearer ${body.data.token}`, accept: 'application/json' } as Record<string, string>, id: a.id };
   };
   // A page session (the board is a page): the sign-in form's cookie, as board-rep sends it.
-  const pageLogin = async (role: 'sales' | 'manager', userId: number) => {
+  const pageLogin = async (role: 'sales' | 'manager' | 'admin', userId: number) => {
     const a = data.accounts[role].find((x) => x.id === userId) ?? data.accounts[role][0];
     const form = await app.inject({ method: 'GET', url: '/login' });
     const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
@@ -112,14 +112,15 @@ async function main(): Promise<void> {
     timeline: [[adm, `/api/v1/companies/${busy}/timeline`]],
     write: [[rep, 'POST /api/v1/activities']],
   };
-  // --only board: the deal board as board-rep and board-manager-team request it (needs --deals).
+  // --only board: the deal board as board-rep and board-manager-team request it, and an admin's
+  // whole pipeline (needs --deals).
   const pl = data.samples.pipeline;
   if (pl && pl.topDealOwners.length && (!only || only.includes('board'))) {
     const boardRep = await pageLogin('sales', pl.topDealOwners.map((o) => o[0]).find((id) => data.accounts.sales.some((a) => a.id === id))!);
     const head = [...pl.managerTeams].filter((m) => data.accounts.manager.some((a) => a.id === m.managerId)).sort((a, b) => b.teams.length - a.teams.length)[0];
     const boardMgr = await pageLogin('manager', head.managerId);
     const base = `/deals/board?pipeline_id=${pl.defaultPipelineId}`;
-    groups.board = [[boardRep, base], [boardRep, `${base}&close_from=${new Date().toISOString().slice(0, 10)}&close_to=${new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10)}`], [boardMgr, `${base}&team_id=${head.teams[0][0]}`]];
+    groups.board = [[boardRep, base], [boardRep, `${base}&close_from=${new Date().toISOString().slice(0, 10)}&close_to=${new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10)}`], [boardMgr, `${base}&team_id=${head.teams[0][0]}`], [await pageLogin('admin', data.accounts.admin[0].id), base]];
   }
   // The write variant: a call logged with one of the rep's contacts, as create-activity sends it.
   const repContact = (data.samples.contacts ?? []).find((c) => c.ownerId === rep.id)?.id ?? data.samples.contacts?.[0]?.id ?? 1;

@@ -32,5 +32,6 @@ declare module 'fastify' {
   interface FastifyReply {
     /** Renders a page in the layout with the request's locale, actor, company and CSRF token. */
     page(view: string, data?: Record<string, unknown>): Promise<void>;
+    publicPage(view: string, data?: Record<string, unknown>): Promise<void>;
   }
 }

@@ -48,7 +48,8 @@ export default fp(async (app) => {
   await app.register(view, {
     engine: { handlebars: createHandlebars() },
     root: viewsDir,
-    layout: 'layouts/main.hbs',
+    // No global layout: @fastify/view takes one either globally or per render, and pages for
+    // outside visitors have their own (publicPage).
     viewExt: 'hbs',
     production: process.env.NODE_ENV !== 'development',
     // preventIndent: a partial's lines are not re-indented, so text in <textarea> and <pre> stays as typed.
@@ -103,6 +104,14 @@ export default fp(async (app) => {
         : null,
     };
     this.type('text/html; charset=utf-8');
-    await this.view(template, context);
+    await this.view(template, context, { layout: 'layouts/main.hbs' });
+  });
+
+  // A page for visitors from outside (the web form's thank-you page): the company's name and the
+  // view, without the CRM's navigation, session, CSRF token or scripts.
+  app.decorateReply('publicPage', async function publicPage(this: import('fastify').FastifyReply, template: string, data: Record<string, unknown> = {}) {
+    const req = this.request;
+    this.type('text/html; charset=utf-8');
+    await this.view(template, { ...data, locale: req.locale, lang: req.locale === 'zh-CN' ? 'zh-CN' : 'en', company: { name: req.company?.name }, version: packageJson.version }, { layout: 'layouts/public.hbs' });
   });
 }, { name: 'kehu-views', dependencies: ['kehu-csrf'] });

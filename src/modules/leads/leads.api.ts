@@ -146,6 +146,6 @@ export async function webLeadForm(app: FastifyInstance): Promise<void> {
     // The same answer whatever happened (accepted, held, a bot): nothing to learn from it.
     if (wantsJson) return reply.send({ data: { received: true } });
     const settings = await app.services.leads.formSettings();
-    return reply.page('leads/thanks', { title: t(req.locale, 'leads.web.thanks_title'), text: settings.thank_you_text ?? t(req.locale, 'leads.web.thanks') });
+    return reply.publicPage('leads/thanks', { title: t(req.locale, 'leads.web.thanks_title'), text: settings.thank_you_text ?? t(req.locale, 'leads.web.thanks') });
   });
 }

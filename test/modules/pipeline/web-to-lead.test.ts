@@ -22,6 +22,8 @@ t.test('the public form: consent, honeypot, limits, quarantine, answers', async 
   const first = await submit({ name: '李先生', company_name: '远方科技', email: 'li@yuanfang.cn', message: '想了解报价', consent: 'yes', consent_text: '我同意接收产品资讯' });
   t.equal(first.statusCode, 200, first.body.slice(0, 300));
   t.match(first.body, 'data-testid="thanks"', 'a thank-you page');
+  t.notMatch(first.body, /csrf-token|href="\/"|<nav|<script/, 'for an outside visitor: no CSRF token, no way into the CRM, no scripts');
+  t.notOk(first.headers['set-cookie'], 'and no cookie');
   const lead = await knex('leads').orderBy('id', 'desc').first();
   t.same([lead.name, lead.source, Boolean(lead.consent), lead.consent_text], ['李先生', 'website', true, '我同意接收产品资讯'], 'the lead with its consent');
   t.ok(lead.consent_at, 'and when it was given');

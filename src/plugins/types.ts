@@ -32,6 +32,7 @@ declare module 'fastify' {
   interface FastifyReply {
     /** Renders a page in the layout with the request's locale, actor, company and CSRF token. */
     page(view: string, data?: Record<string, unknown>): Promise<void>;
+    /** Renders a page for visitors from outside (no session, navigation, CSRF token or scripts). */
     publicPage(view: string, data?: Record<string, unknown>): Promise<void>;
   }
 }

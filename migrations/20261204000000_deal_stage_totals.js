@@ -56,9 +56,10 @@ exports.up = async function up(knex) {
   await knex.raw(FILL);
 
   if (isPg(knex)) {
+    // "or replace": a restore empties the schema by dropping its tables, which leaves functions.
     // Two totals rows change when a deal moves; taking them in key order means two moves in
     // opposite directions cannot deadlock on them.
-    await knex.raw(`create function deal_stage_totals_apply() returns trigger language plpgsql as $$
+    await knex.raw(`create or replace function deal_stage_totals_apply() returns trigger language plpgsql as $$
       declare
         old_live boolean := tg_op <> 'INSERT' and old.deleted_at is null;
         new_live boolean := tg_op <> 'DELETE' and new.deleted_at is null;

@@ -45,7 +45,7 @@ interface Settings {
   dataCache: string | null;
   /** --contact-sizes: run the customer Growth scenarios at these contact counts. */
   contactSizes: number[];
-  /** --cpu-prof DIR: Kehu runs with node --cpu-prof and writes its V8 profiles (.cpuprofile) into DIR. */
+  /** --cpu-prof DIR: Kehu runs with node --cpu-prof; each run's profiles (one per thread: the main one and the read threads) go into DIR/kehu-<scenario>-<time>/. */
   cpuProfDir: string | null;
 }
 
@@ -65,7 +65,8 @@ Scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
   --sizes A,B        also run ${GROWTH_SCENARIO} at these user counts (Growth table)
   --contact-sizes A,B  also run ${CUSTOMER_GROWTH_SCENARIOS.join(', ')} at these contact counts
                      (companies = contacts / 5, activities = contacts × 3; customer Growth table)
-  --cpu-prof DIR     run Kehu under node --cpu-prof; V8 profiles go to DIR (open in Chrome DevTools)
+  --cpu-prof DIR     run Kehu under node --cpu-prof; V8 profiles (a file per thread) go to
+                     DIR/kehu-<scenario>-<time>/ (open in Chrome DevTools)
   --data-cache DIR   keep each generated data set (SQLite file / Postgres database + its samples)
                      under DIR and reuse it on later runs with the same sizes, seed and generator
                      sources (new migrations are applied to a reused set; writes of earlier runs stay)
@@ -222,7 +223,7 @@ function countErrorLines(log: string): number {
 
 async function measureScenario(scenario: Scenario, target: KehuTarget, data: GenerateResult, s: Settings, work: string): Promise<Measured> {
   const logFile = path.join(work, `kehu-${scenario.name}-${Date.now()}.log`);
-  const kehu = await startKehu(target, { logFile, logLevel: s.logLevel, nodeArgs: s.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(s.cpuProfDir)}`, `--cpu-prof-name=kehu-${scenario.name}-${Date.now()}.cpuprofile`] : undefined });
+  const kehu = await startKehu(target, { logFile, logLevel: s.logLevel, nodeArgs: s.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(s.cpuProfDir, `kehu-${scenario.name}-${Date.now()}`)}`] : undefined });
   let ceiling: ServerProcess | undefined;
   const kehuRuns: DriveResult[] = [];
   const ceilingRuns: DriveResult[] = [];

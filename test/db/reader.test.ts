@@ -32,6 +32,9 @@ t.test('rows come back as objects of their columns, with parameters bound as Kne
   t.same(await db.read.built(db.knex('things').select('name').where('id', '>', 1)), [{ name: 'Li' }], 'a Knex-built read');
   // The same statement again: its prepared form and row shape are reused.
   t.same((await db.read.all<{ name: string }>('select id, name, data from things where done = ? order by id', [false])).map((r) => r.name), ['Li']);
+  // Values JSON would not carry as they are (the SQLite reader sends plain rows as JSON).
+  const odd = await db.read.all<{ big: number; neg: number; s: string }>(testDialect === 'sqlite' ? "select 9e999 as big, -9e999 as neg, '\"引号\"\n' as s" : "select 'Infinity'::float8 as big, '-Infinity'::float8 as neg, '\"引号\"\n' as s", []);
+  t.same(odd, [{ big: Infinity, neg: -Infinity, s: '"引号"\n' }], 'infinities and quoted text come back as they are');
   const many = await Promise.all(Array.from({ length: 50 }, (_, i) => db.read.all<{ n: number }>('select count(*) + ? as n from things', [i])));
   t.same(many.map((r) => Number(r[0].n)), Array.from({ length: 50 }, (_, i) => i + 2), 'concurrent reads each get their own answer');
 });

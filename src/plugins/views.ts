@@ -44,6 +44,14 @@ function partialsIn(dir: string): Record<string, string> {
   return out;
 }
 
+/**
+ * A rendered page as UTF-8 bytes: sent as a string, it would be encoded twice, once to measure
+ * its Content-Length and again onto the socket (a 78 KB board in Chinese: 7 % of its CPU).
+ */
+function sendHtml(reply: import('fastify').FastifyReply, html: string) {
+  return reply.type('text/html; charset=utf-8').send(Buffer.from(html));
+}
+
 export default fp(async (app) => {
   await app.register(view, {
     engine: { handlebars: createHandlebars() },
@@ -103,15 +111,13 @@ export default fp(async (app) => {
           }
         : null,
     };
-    this.type('text/html; charset=utf-8');
-    await this.view(template, context, { layout: 'layouts/main.hbs' });
+    return sendHtml(this, await this.viewAsync(template, context, { layout: 'layouts/main.hbs' }));
   });
 
   // A page for visitors from outside (the web form's thank-you page): the company's name and the
   // view, without the CRM's navigation, session, CSRF token or scripts.
   app.decorateReply('publicPage', async function publicPage(this: import('fastify').FastifyReply, template: string, data: Record<string, unknown> = {}) {
     const req = this.request;
-    this.type('text/html; charset=utf-8');
-    await this.view(template, { ...data, locale: req.locale, lang: req.locale === 'zh-CN' ? 'zh-CN' : 'en', company: { name: req.company?.name }, version: packageJson.version }, { layout: 'layouts/public.hbs' });
+    return sendHtml(this, await this.viewAsync(template, { ...data, locale: req.locale, lang: req.locale === 'zh-CN' ? 'zh-CN' : 'en', company: { name: req.company?.name }, version: packageJson.version }, { layout: 'layouts/public.hbs' }));
   });
 }, { name: 'kehu-views', dependencies: ['kehu-csrf'] });

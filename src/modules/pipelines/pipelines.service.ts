@@ -93,15 +93,19 @@ export function createPipelinesService(core: Core) {
     };
   }
 
-  async function stagesOf(db: Knex, locale: Locale, pipelineIds: number[]): Promise<Map<number, Stage[]>> {
+  /** Stage rows (in order) as each pipeline's stages. */
+  function byPipeline(locale: Locale, rows: Array<Record<string, unknown>>): Map<number, Stage[]> {
     const out = new Map<number, Stage[]>();
-    if (!pipelineIds.length) return out;
-    const rows = await db('pipeline_stages').whereIn('pipeline_id', pipelineIds).orderBy('position').orderBy('id');
     for (const row of rows) {
       const s = stageOut(locale, row);
       out.set(s.pipeline_id, [...(out.get(s.pipeline_id) ?? []), s]);
     }
     return out;
+  }
+
+  async function stagesOf(db: Knex, locale: Locale, pipelineIds: number[]): Promise<Map<number, Stage[]>> {
+    if (!pipelineIds.length) return new Map();
+    return byPipeline(locale, await db('pipeline_stages').whereIn('pipeline_id', pipelineIds).orderBy('position').orderBy('id'));
   }
 
   async function loadPipeline(db: Knex, locale: Locale, id: number): Promise<Pipeline> {
@@ -125,16 +129,20 @@ export function createPipelinesService(core: Core) {
     for (const [i, id] of ids.entries()) await db(table).where({ id }).update({ position: i + 1 });
   }
 
+  const LIST_PIPELINES = knex('pipelines').select('*').orderBy('position').orderBy('id').toSQL();
+  const LIST_STAGES = knex('pipeline_stages').select('*').orderBy('pipeline_id').orderBy('position').orderBy('id').toSQL();
+
   const auditStage = (s: Partial<Stage>) => ({ name_zh: s.name_zh ?? null, name_en: s.name_en ?? null, probability: s.probability ?? null, expected_days: s.expected_days ?? null, required_fields: s.required_fields ?? [], position: s.position ?? null });
 
   return {
     localeOf,
 
+    /** Every pipeline with its stages: read by every board and deal page, so on the read path with fixed SQL. */
     async list(actor: Actor): Promise<Pipeline[]> {
       requirePermission(actor, 'deals', 'read');
       const locale = localeOf(actor);
-      const rows = await knex('pipelines').orderBy('position').orderBy('id');
-      const stages = await stagesOf(knex, locale, rows.map((r) => r.id));
+      const [rows, stageRows] = await Promise.all([core.db.read.all<Record<string, unknown>>(LIST_PIPELINES.sql, LIST_PIPELINES.bindings), core.db.read.all<Record<string, unknown>>(LIST_STAGES.sql, LIST_STAGES.bindings)]);
+      const stages = byPipeline(locale, stageRows);
       return core.db.rows.many<Record<string, unknown>>('pipelines', rows).map((r) => ({
         id: r.id as number, ...names(pipelineName, locale, r as Named), position: r.position as number,
         is_default: Boolean(r.is_default), version: r.version as number, stages: stages.get(r.id as number) ?? [],

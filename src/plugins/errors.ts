@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ConflictError, TooManyRequestsError, ServiceUnavailableError, ValidationError, type FieldErrors } from '../lib/errors';
 import { fieldErrorsOf, summarize } from '../lib/validate';
+import { isTransactionConflict } from '../db/conflicts';
 
 export function isApiRequest(req: FastifyRequest): boolean {
   return req.url.startsWith('/api/');
@@ -39,6 +40,8 @@ function describe(error: FastifyError | AppError | Error): { status: number; bod
   }
   // No database connection within database.acquireTimeoutMs: overloaded, not broken (Retry-After is set below).
   if (error.name === 'KnexTimeoutError') return { status: 503, body: { code: 'unavailable', message: 'the server is busy; try again in a moment' } };
+  // Postgres ended the transaction for a conflict with another one (db/conflicts.ts): all of it was rolled back.
+  if (isTransactionConflict(error)) return { status: 503, body: { code: 'conflict_retry', message: 'another change to the same records was being saved at the same moment; nothing was saved; try again' } };
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, body: { code: 'bad_request', message: fe.message } };
   // A full disk (SQLite's file or the attachments directory): the change was rolled back whole.
   if (fe.code === 'SQLITE_FULL' || fe.code === 'ENOSPC' || fe.code === '53100') {

@@ -1,6 +1,7 @@
 // Handing over every customer record and open task of one user (someone leaving, or changing
 // jobs) to another in one transaction, one audit entry per record, the new owner notified.
 import type { Core } from '../../core';
+import { retryingConflicts } from '../../db/conflicts';
 import { requirePermission, scopeQuery, type Actor } from '../../access/scope';
 import { NotFoundError, ValidationError } from '../../lib/errors';
 import { validate } from '../../lib/validate';
@@ -32,7 +33,7 @@ export function createHandoverService(core: Core, deps: { notifications: Notific
       const types = input.types ?? [...HANDOVER_TYPES];
       for (const type of types) requirePermission(actor, type, 'assign');
       if (input.to_user_id === fromUserId) throw ValidationError.field('to_user_id', 'different', 'must be someone else');
-      return knex.transaction(async (trx) => {
+      return retryingConflicts(() => knex.transaction(async (trx) => {
         const from = await trx('users').where({ id: fromUserId }).first('id', 'name');
         if (!from) throw new NotFoundError('user');
         const done = Object.fromEntries(HANDOVER_TYPES.map((type) => [type, 0])) as HandoverResult;
@@ -56,7 +57,7 @@ export function createHandoverService(core: Core, deps: { notifications: Notific
         const total = Object.values(done).reduce((n, k) => n + k, 0);
         if (total) await deps.notifications.notify(trx, input.to_user_id, { kind: 'handover', title: `${from.name} → ${total}`, recordType: 'users', recordId: fromUserId });
         return done;
-      });
+      }));
     },
   };
 }

@@ -3,6 +3,7 @@
 // actions and merge. Each record type supplies its fields; the rules live here once.
 import type { Knex } from 'knex';
 import type { Core } from '../../core';
+import { retryingConflicts } from '../../db/conflicts';
 import { requirePermission, scope, scopeQuery, type Actor } from '../../access/scope';
 import { isMaskedEcho, maskRow, seesSensitive, sensitiveFieldsOf } from '../../access/sensitive';
 import { diff } from '../../audit/writer';
@@ -408,7 +409,8 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
     async bulk(actor: Actor, input: { ids: number[]; action: 'assign' | 'add_tag' | 'remove_tag' | 'delete'; owner_id?: number; tag_id?: number }): Promise<{ done: number }> {
       const ids = [...new Set(input.ids)];
       let done = 0;
-      await knex.transaction(async (trx) => {
+      await retryingConflicts(() => knex.transaction(async (trx) => {
+        done = 0;
         for (const id of ids) {
           const before = await load(trx, actor, id);
           const action = input.action === 'assign' ? 'assign' : input.action === 'delete' ? 'delete' : 'update';
@@ -433,7 +435,7 @@ export function createRecordService(core: Core, cfg: RecordTypeConfig) {
           }
           done++;
         }
-      });
+      }));
       return { done };
     },
   };

@@ -210,15 +210,22 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
     });
   }
 
-  /** One column's card query: oldest in the stage first, keyset-paged on (stage_entered_at, id); limit + 1 rows. */
+  /**
+   * A column's order: an open stage oldest in the stage first (what is stuck comes first); the won
+   * and lost ends newest first (what was just won or lost, not what closed years ago).
+   */
+  const newestFirst = (stage: Stage) => stage.kind !== 'open';
+
+  /** One column's card query in its order, keyset-paged on (stage_entered_at, id); limit + 1 rows. */
   function columnQuery(actor: Actor, pipelineId: number, stage: Stage, limit: number, query: { cursor?: string; filter?: ListQuery['filter'] }): Knex.QueryBuilder {
     const qb = boardFilter(knex('deals').select(CARD_COLUMNS), actor, pipelineId, query.filter);
     qb.where('deals.stage_id', stage.id);
+    const [past, direction] = newestFirst(stage) ? (['<', 'desc'] as const) : (['>', 'asc'] as const);
     if (query.cursor) {
       const [at, id] = decodeCursor(query.cursor);
-      qb.where((w: Knex.QueryBuilder) => w.where('deals.stage_entered_at', '>', at as string).orWhere((x: Knex.QueryBuilder) => x.where('deals.stage_entered_at', at as string).where('deals.id', '>', id)));
+      qb.where((w: Knex.QueryBuilder) => w.where('deals.stage_entered_at', past, at as string).orWhere((x: Knex.QueryBuilder) => x.where('deals.stage_entered_at', at as string).where('deals.id', past, id)));
     }
-    return qb.orderBy('deals.stage_entered_at', 'asc').orderBy('deals.id', 'asc').limit(limit + 1);
+    return qb.orderBy('deals.stage_entered_at', direction).orderBy('deals.id', direction).limit(limit + 1);
   }
 
   /**
@@ -239,7 +246,8 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
     const companyIds = new Set<number>();
     for (const stage of stages) {
       // UNION ALL keeps no order between or within its parts: sort each column again.
-      const list = byStage.get(stage.id)!.sort((a, b) => (a.stage_entered_at as string) < (b.stage_entered_at as string) ? -1 : (a.stage_entered_at as string) > (b.stage_entered_at as string) ? 1 : Number(a.id) - Number(b.id));
+      const sign = newestFirst(stage) ? -1 : 1;
+      const list = byStage.get(stage.id)!.sort((a, b) => sign * ((a.stage_entered_at as string) < (b.stage_entered_at as string) ? -1 : (a.stage_entered_at as string) > (b.stage_entered_at as string) ? 1 : Number(a.id) - Number(b.id)));
       const page = list.slice(0, limit);
       pages.set(stage.id, { page, more: list.length > limit });
       for (const r of page) if (r.company_id) companyIds.add(Number(r.company_id));

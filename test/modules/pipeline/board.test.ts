@@ -4,6 +4,7 @@
 // for deals that sat in a stage longer than its expected days (with a manual clock).
 import t from 'tap';
 import { actorFor, apiClient, buildTestApp, createUser, manualClock, setupAdmin } from '../../helper';
+import { browser } from '../../support/page-client';
 
 const DAY = 86_400_000;
 
@@ -99,4 +100,50 @@ t.test('board aggregates, paging per column, filters and the stale flag', async 
   t.same(await staleOf(), { lead: 9, qualification: 10, needs_analysis: 1, proposal: 10, negotiation: 0, contract: 0, lost: 0 }, 'after 22 days all but the won and lost');
   const board = await app.services.deals.board(adminActor, pipeline.id, { limit: 1 });
   t.equal(board.columns.find((c) => c.stage.name_key === 'lead')!.cards[0].days_in_stage, 22);
+});
+
+t.test('the won and lost ends show what closed last first (open stages: what entered first, above)', async (t) => {
+  const clock = manualClock();
+  const { app } = await buildTestApp(t, { clock });
+  const { token } = await setupAdmin(app);
+  const admin = apiClient(app, token);
+  const pipeline = (await admin.get('/api/v1/pipelines')).body.data[0];
+  const stage = (key: string) => pipeline.stages.find((s: { name_key: string }) => s.name_key === key);
+  const reason = (await admin.get('/api/v1/lost-reasons')).body.data[0];
+  const ids: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const res = await admin.post('/api/v1/deals', { name: `closing ${i}`, amount: 5_000 + i, stage_id: stage('lead').id });
+    t.equal(res.status, 201, res.text);
+    ids.push(res.body.data.id);
+    clock.advance(1000);
+  }
+  // Closed in the order 3, 0, 4, 1, 2 (won) and 8, 5, 9, 6, 7 (lost), a minute apart.
+  const closeOrder = [3, 0, 4, 1, 2, 8, 5, 9, 6, 7];
+  for (const i of closeOrder) {
+    const body = i < 5 ? { stage_id: stage('contract').id } : { stage_id: stage('lost').id, lost_reason_id: reason.id };
+    const res = await admin.post(`/api/v1/deals/${ids[i]}/move`, { ...body, version: 1 });
+    t.equal(res.status, 200, res.text);
+    clock.advance(60_000);
+  }
+  const walk = async (key: string) => {
+    const first = await admin.get(`/api/v1/pipelines/${pipeline.id}/board?limit=2`);
+    const column = first.body.data.columns.find((c: { stage: { id: number } }) => c.stage.id === stage(key).id);
+    const seen = column.cards.map((c: { id: number }) => c.id);
+    let cursor = column.next_cursor;
+    while (cursor) {
+      const more = await admin.get(`/api/v1/pipelines/${pipeline.id}/board/${stage(key).id}?limit=2&cursor=${encodeURIComponent(cursor)}`);
+      t.equal(more.status, 200, more.text);
+      seen.push(...more.body.data.map((c: { id: number }) => c.id));
+      cursor = more.body.next_cursor;
+    }
+    return seen;
+  };
+  t.same(await walk('contract'), [2, 1, 4, 0, 3].map((i) => ids[i]), 'won: the last won first, page after page, each once');
+  t.same(await walk('lost'), [7, 6, 9, 5, 8].map((i) => ids[i]), 'lost: the last lost first');
+  // The board page shows both ends in the same order.
+  const page = await browser(app, token).get(`/deals/board?pipeline_id=${pipeline.id}`);
+  t.equal(page.status, 200);
+  const cardsOf = (key: string) => [...(new RegExp(`data-testid="column-${stage(key).id}"[\\s\\S]*?</section>`).exec(page.text)?.[0] ?? '').matchAll(/data-deal="(\d+)"/g)].map((m) => Number(m[1]));
+  t.same(cardsOf('contract'), [2, 1, 4, 0, 3].map((i) => ids[i]), 'the page\'s won column: the last won first');
+  t.same(cardsOf('lost'), [7, 6, 9, 5, 8].map((i) => ids[i]), 'the page\'s lost column: the last lost first');
 });

@@ -55,14 +55,28 @@ const listQuery = {
     pipeline_id: { type: 'integer', minimum: 1 },
     stage_id: { type: 'integer', minimum: 1 },
     owner_id: { type: 'integer', minimum: 1 },
+    team_id: { type: 'integer', minimum: 1 },
+    close_from: { type: 'string', format: 'date' },
+    close_to: { type: 'string', format: 'date' },
     status: { type: 'string', enum: ['open', 'won', 'lost'] },
     q: { type: 'string', maxLength: 100 },
-    sort: { type: 'string', enum: ['name', '-name', 'amount', '-amount', 'expected_close_date', '-expected_close_date', 'updated_at', '-updated_at'] },
+    // stage_entered_at: a board column's order, for its "more" link.
+    sort: { type: 'string', enum: ['name', '-name', 'amount', '-amount', 'expected_close_date', '-expected_close_date', 'updated_at', '-updated_at', 'stage_entered_at', '-stage_entered_at'] },
     cursor: { type: 'string', maxLength: 500 },
   },
 } as const;
 
 type BoardQuery = { pipeline_id?: number; owner_id?: number; team_id?: number; close_from?: string; close_to?: string; notice?: string; error?: string };
+type ListPageQuery = { pipeline_id?: number; stage_id?: number; owner_id?: number; team_id?: number; close_from?: string; close_to?: string; status?: string; q?: string; sort?: string; cursor?: string };
+
+/** The filters the board and the list share (owner, team, expected close date) as a list filter. */
+function sharedFilter(q: { owner_id?: number; team_id?: number; close_from?: string; close_to?: string }): NonNullable<ListQuery['filter']> {
+  const filter: NonNullable<ListQuery['filter']> = {};
+  if (q.owner_id) filter.owner_id = String(q.owner_id);
+  if (q.team_id) filter.team_id = String(q.team_id);
+  if (q.close_from || q.close_to) filter.expected_close_date = { ...(q.close_from ? { gte: q.close_from } : {}), ...(q.close_to ? { lte: q.close_to } : {}) };
+  return filter;
+}
 
 export default async function dealsPages(app: FastifyInstance): Promise<void> {
   const { deals, pipelines, activities, timeline } = app.services;
@@ -92,10 +106,7 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
     const q = req.query as BoardQuery;
     const lookups = pageLookups(app, req);
     const { pipeline, all } = await pipelineOf(req, q.pipeline_id);
-    const filter: NonNullable<ListQuery['filter']> = {};
-    if (q.owner_id) filter.owner_id = String(q.owner_id);
-    if (q.team_id) filter.team_id = String(q.team_id);
-    if (q.close_from || q.close_to) filter.expected_close_date = { ...(q.close_from ? { gte: q.close_from } : {}), ...(q.close_to ? { lte: q.close_to } : {}) };
+    const filter = sharedFilter(q);
     const board = await deals.board(actor, pipeline.id, { filter, limit: 20 }, pipeline);
     const canMove = can(actor, 'deals', 'update');
     // Someone who sees only their own deals (no deal shared with them) has no owner to filter by
@@ -107,7 +118,8 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
       stage: c.stage,
       count: c.count,
       totals: c.totals,
-      more: c.next_cursor ? { cursor: c.next_cursor, href: `/deals?${toQuerystring({ pipeline_id: pipeline.id, stage_id: c.stage.id, owner_id: q.owner_id })}` } : null,
+      // Without JavaScript, "more" is the list of the column's deals with the board's filters, in the column's order.
+      more: c.next_cursor ? { cursor: c.next_cursor, href: `/deals?${toQuerystring({ pipeline_id: pipeline.id, stage_id: c.stage.id, owner_id: q.owner_id, team_id: q.team_id, close_from: q.close_from, close_to: q.close_to, sort: c.stage.kind === 'open' ? 'stage_entered_at' : '-stage_entered_at' })}` } : null,
       cards: c.cards.map((card) => ({ ...card, ownerName: ownerName(card.owner_id) })),
     }));
     return reply.page('deals/board', {
@@ -156,18 +168,17 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
 
   app.get('/deals', { config: { permission: 'deals.read' }, preValidation: pruneEmptyQuery, schema: { querystring: listQuery } }, async (req, reply) => {
     const actor = req.actor!;
-    const q = req.query as { pipeline_id?: number; stage_id?: number; owner_id?: number; status?: string; q?: string; sort?: string; cursor?: string };
+    const q = req.query as ListPageQuery;
     const lookups = pageLookups(app, req);
-    const filter: NonNullable<ListQuery['filter']> = {};
+    const filter = sharedFilter(q);
     if (q.pipeline_id) filter.pipeline_id = String(q.pipeline_id);
     if (q.stage_id) filter.stage_id = String(q.stage_id);
-    if (q.owner_id) filter.owner_id = String(q.owner_id);
     if (q.status) filter.status = q.status;
     const page = await deals.list(actor, { filter, q: q.q, sort: q.sort ?? '-updated_at', cursor: q.cursor, limit: 50 });
     const all = await pipelines.list(actor);
     const stages = new Map(all.flatMap((p) => p.stages.map((s) => [s.id, s] as const)));
     const names = await app.services.companies.names(actor, page.data.map((d) => d.company_id as number).filter(Boolean));
-    const base = { pipeline_id: q.pipeline_id, stage_id: q.stage_id, owner_id: q.owner_id, status: q.status, q: q.q };
+    const base = { pipeline_id: q.pipeline_id, stage_id: q.stage_id, owner_id: q.owner_id, team_id: q.team_id, close_from: q.close_from, close_to: q.close_to, status: q.status, q: q.q };
     const sortLink = (key: string) => `/deals?${toQuerystring({ ...base, sort: q.sort === key ? `-${key}` : key })}`;
     return reply.page('deals/list', {
       title: t(req.locale, 'deals.title'),
@@ -181,6 +192,9 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
       pipelineOptions: selectOptions(all.map((p) => ({ value: String(p.id), label: p.name })), q.pipeline_id ? String(q.pipeline_id) : ''),
       stageOptions: selectOptions([...stages.values()].map((s) => ({ value: String(s.id), label: s.name })), q.stage_id ? String(q.stage_id) : ''),
       ownerOptions: selectOptions(await lookups.userChoices(), q.owner_id ? String(q.owner_id) : ''),
+      teamOptions: selectOptions(await lookups.teamChoices(), q.team_id ? String(q.team_id) : ''),
+      closeFrom: q.close_from ?? '',
+      closeTo: q.close_to ?? '',
       statusOptions: selectOptions(['open', 'won', 'lost'].map((s) => ({ value: s, label: t(req.locale, `deals.statuses.${s}`) })), q.status ?? ''),
       qValue: q.q ?? '',
       sorts: { name: sortLink('name'), amount: sortLink('amount'), expected_close_date: sortLink('expected_close_date'), updated_at: sortLink('updated_at') },

@@ -107,3 +107,43 @@ t.test('board, move form, list, form, deal page, settings', async (t) => {
   t.notMatch(repBoard.text, 'id="b-owner"', 'a rep who sees only their own deals has no owner filter');
   t.notMatch(repBoard.text, `card-${id}"`, 'nor the others\' cards');
 });
+
+t.test('the list beside the board filters by team and close date, and a column\'s "more" opens it with the board\'s filters in the column\'s order', async (t) => {
+  const { app } = await buildTestApp(t);
+  const { token } = await setupAdmin(app);
+  const api = apiClient(app, token);
+  const page = browser(app, token);
+  const team = (await api.post('/api/v1/teams', { name: '华东组' })).body.data;
+  const rep = await createUser(app, token, 'sales', { team_ids: [team.id] });
+  const other = await createUser(app, token, 'sales');
+  const pipeline = (await api.get('/api/v1/pipelines')).body.data[0];
+  const lead = pipeline.stages.find((s: { name_key: string }) => s.name_key === 'lead');
+  const won = pipeline.stages.find((s: { kind: string }) => s.kind === 'won');
+  const make = async (name: string, owner: number, close: string, stageId = lead.id) => {
+    const res = await api.post('/api/v1/deals', { name, amount: 1_000, owner_id: owner, expected_close_date: close, stage_id: stageId });
+    t.equal(res.status, 201, res.text);
+    return res.body.data.id as number;
+  };
+  const inTeamMarch = await make('华东-三月', rep.user.id, '2027-03-10');
+  await make('华东-六月', rep.user.id, '2027-06-10');
+  await make('别组-三月', other.user.id, '2027-03-12');
+  const listed = async (qs: string) => [...(await page.get(`/deals?${qs}`)).text.matchAll(/<td><a href="\/deals\/\d+">([^<]+)<\/a><\/td>/g)].map((m) => m[1]).sort();
+  t.same(await listed(`team_id=${team.id}`), ['华东-三月', '华东-六月'], 'the list filters by team');
+  t.same(await listed(`team_id=${team.id}&close_from=2027-03-01&close_to=2027-03-31`), ['华东-三月'], 'and by expected close date');
+  t.same(await listed('close_from=2027-03-01&close_to=2027-03-31'), ['别组-三月', '华东-三月'], 'dates alone');
+  t.equal((await page.get('/deals?close_from=not-a-date')).status, 400, 'a bad date is refused');
+
+  // 21 more deals of the team in the lead stage, and 21 won: both columns have more than a board shows.
+  for (let i = 0; i < 21; i++) await make(`华东-线索 ${i}`, rep.user.id, '2027-03-20');
+  for (let i = 0; i < 21; i++) await make(`华东-成交 ${i}`, rep.user.id, '2027-03-20', won.id);
+  const board = await page.get(`/deals/board?pipeline_id=${pipeline.id}&team_id=${team.id}&close_from=2027-03-01&close_to=2027-03-31`);
+  t.equal(board.status, 200);
+  const moreOf = (stageId: number) => decode(new RegExp(`href="([^"]+)" data-more-cursor="[^"]*" data-testid="more-${stageId}"`).exec(board.text)?.[1] ?? '');
+  const leadMore = new URLSearchParams(moreOf(lead.id).split('?')[1]);
+  t.same(Object.fromEntries(leadMore), { pipeline_id: String(pipeline.id), stage_id: String(lead.id), team_id: String(team.id), close_from: '2027-03-01', close_to: '2027-03-31', sort: 'stage_entered_at' }, 'an open column\'s "more": its filters, oldest in the stage first');
+  t.equal(new URLSearchParams(moreOf(won.id).split('?')[1]).get('sort'), '-stage_entered_at', 'the won column\'s: newest first');
+  const more = await page.get(moreOf(lead.id));
+  t.equal(more.status, 200);
+  t.match(more.text, `href="/deals/${inTeamMarch}"`, 'the list it opens starts with the column\'s oldest deal');
+  t.ok(more.text.indexOf(`href="/deals/${inTeamMarch}"`) < more.text.indexOf('华东-线索 0'), 'before the ones that came after it');
+});

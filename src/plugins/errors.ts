@@ -5,6 +5,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ConflictError, TooManyRequestsError, ServiceUnavailableError, ValidationError, type FieldErrors } from '../lib/errors';
 import { fieldErrorsOf, summarize } from '../lib/validate';
 import { isTransactionConflict } from '../db/conflicts';
+import { t } from '../lib/i18n';
 
 export function isApiRequest(req: FastifyRequest): boolean {
   return req.url.startsWith('/api/');
@@ -50,6 +51,9 @@ function describe(error: FastifyError | AppError | Error): { status: number; bod
   return { status: 500, body: { code: 'internal_error', message: 'something went wrong on the server; the error was logged' } };
 }
 
+/** Error codes whose page says what happened in the user's language (errors.codes.* in locales/). */
+export const PAGE_TEXT_CODES = ['csrf_failed', 'body_too_large', 'unavailable', 'too_many_requests', 'conflict_retry', 'storage_full'] as const;
+
 export async function sendError(req: FastifyRequest, reply: FastifyReply, status: number, body: ErrorBody): Promise<void> {
   if (isApiRequest(req) || !req.headers.accept?.includes('text/html')) {
     await reply.code(status).type('application/json; charset=utf-8').send({ error: { ...body, requestId: req.id } });
@@ -59,7 +63,10 @@ export async function sendError(req: FastifyRequest, reply: FastifyReply, status
     await reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
     return;
   }
-  await reply.code(status).page('errors/error', { status, code: body.code, message: body.message, requestId: req.id });
+  // People read the page in their own language: these codes have a text of their own in the
+  // catalogs; the API keeps its English message for programs and logs.
+  const localized = (PAGE_TEXT_CODES as readonly string[]).includes(body.code);
+  await reply.code(status).page('errors/error', { status, code: body.code, message: localized ? t(req.locale, `errors.codes.${body.code}`) : body.message, localized, requestId: req.id });
 }
 
 export default fp(async (app) => {

@@ -9,6 +9,7 @@ import { GROUND_CODES } from '../../src/modules/access/why.service';
 import { HANDOVER_TYPES } from '../../src/modules/records/handover';
 import { SYSTEM_ACTOR_BASE } from '../../src/access/scope';
 import { LOCALES } from '../../src/lib/i18n';
+import { PAGE_TEXT_CODES } from '../../src/plugins/errors';
 import { ACTIVITY_TYPES, PRIORITIES, SIZE_BANDS, SOURCES } from '../../src/modules/records/record-fields';
 import { COMPANY_LABELS } from '../../src/modules/companies/companies.pages';
 import { CONTACT_LABELS } from '../../src/modules/contacts/contacts.pages';
@@ -153,6 +154,7 @@ function noticeValues(): Map<string, string> {
   return out;
 }
 VALUE_SETS['notices.'] = [...noticeValues().keys()];
+VALUE_SETS['errors.codes.'] = [...PAGE_TEXT_CODES];
 
 t.test('the known value sets agree with the code', async (t) => {
   const roles = new Set([...BUILTIN_ROLE_KEYS, SYSTEM_ACTOR_BASE.roleKey]);

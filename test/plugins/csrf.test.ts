@@ -48,6 +48,14 @@ t.test('form posts need a token; tokens are bound to the session', async (t) => 
   t.equal(bare.json?.error.code, 'csrf_failed');
   t.notOk(bare.headers['set-cookie']?.toString().includes('kehu_session'), 'and does not sign in');
 
+  // A browser gets a page saying so in its user's language (the API's message stays English).
+  const forPeople = await browser(app).request({ method: 'POST', url: '/login', headers: { ...FORM, accept: 'text/html' }, cookies: { kehu_lang: 'zh-CN' }, payload: form(credentials) });
+  t.equal(forPeople.status, 403);
+  t.match(forPeople.text, '表单已过期', 'the page tells a Chinese-speaking user in Chinese');
+  t.notMatch(forPeople.text, '您没有执行此操作的权限', 'that the form expired, not that they lack a permission');
+  const inEnglish = await browser(app).request({ method: 'POST', url: '/login', headers: { ...FORM, accept: 'text/html' }, cookies: { kehu_lang: 'en' }, payload: form(credentials) });
+  t.match(inEnglish.text, 'The form has expired', 'and an English-speaking one in English');
+
   const plain = await browser(app).request({ method: 'POST', url: '/login', headers: { 'content-type': 'text/plain' }, payload: `email=${credentials.email}&password=${credentials.password}` });
   t.equal(plain.status, 403, 'a text/plain post (a form enctype) is refused too');
   t.equal(plain.json?.error.code, 'csrf_failed');

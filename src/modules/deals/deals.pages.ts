@@ -15,6 +15,7 @@ import { pruneEmptyQuery, safeBack, toQuerystring } from '../../plugins/list-pag
 import { activityTypeChoices, labelOf, pageLookups, selectOptions, type PageLookups } from '../records/page-support';
 import { sharingSection } from '../shares/shares.pages';
 import type { Pipeline } from '../pipelines';
+import { columnOrder } from './deals.service';
 import { REQUIRABLE_FIELDS } from '../pipelines/pipelines.schemas';
 
 const DEAL_FORM_FIELDS = ['name', 'company_id', 'contact_ids', 'amount', 'currency', 'expected_close_date', 'probability', 'next_step', 'notes', 'pipeline_id', 'owner_id', 'version'];
@@ -119,7 +120,7 @@ export default async function dealsPages(app: FastifyInstance): Promise<void> {
       count: c.count,
       totals: c.totals,
       // Without JavaScript, "more" is the list of the column's deals with the board's filters, in the column's order.
-      more: c.next_cursor ? { cursor: c.next_cursor, href: `/deals?${toQuerystring({ pipeline_id: pipeline.id, stage_id: c.stage.id, owner_id: q.owner_id, team_id: q.team_id, close_from: q.close_from, close_to: q.close_to, sort: c.stage.kind === 'open' ? 'stage_entered_at' : '-stage_entered_at' })}` } : null,
+      more: c.next_cursor ? { cursor: c.next_cursor, href: `/deals?${toQuerystring({ pipeline_id: pipeline.id, stage_id: c.stage.id, owner_id: q.owner_id, team_id: q.team_id, close_from: q.close_from, close_to: q.close_to, sort: columnOrder(c.stage) })}` } : null,
       cards: c.cards.map((card) => ({ ...card, ownerName: ownerName(card.owner_id) })),
     }));
     return reply.page('deals/board', {

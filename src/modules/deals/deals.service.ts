@@ -71,6 +71,16 @@ const CARD_COLUMNS = ['id', 'name', 'company_id', 'amount', 'currency', 'probabi
 /** Is a deal's field empty for a stage's required-fields rule? */
 const empty = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
 
+/**
+ * A board column's order, as a deal list sort: an open stage oldest in the stage first (what is
+ * stuck comes first); the won and lost ends newest first (what was just won or lost, not what
+ * closed years ago).
+ */
+export function columnOrder(stage: Pick<Stage, 'kind'>): 'stage_entered_at' | '-stage_entered_at' {
+  return stage.kind === 'open' ? 'stage_entered_at' : '-stage_entered_at';
+}
+const newestFirst = (stage: Stage) => columnOrder(stage) === '-stage_entered_at';
+
 export function createDealsService(core: Core, deps: { pipelines: PipelinesService; companies: CompaniesService; settings: SettingsService }) {
   const { knex } = core.db;
   const now = () => core.clock.now().toISOString();
@@ -209,12 +219,6 @@ export function createDealsService(core: Core, deps: { pipelines: PipelinesServi
       };
     });
   }
-
-  /**
-   * A column's order: an open stage oldest in the stage first (what is stuck comes first); the won
-   * and lost ends newest first (what was just won or lost, not what closed years ago).
-   */
-  const newestFirst = (stage: Stage) => stage.kind !== 'open';
 
   /** One column's card query in its order, keyset-paged on (stage_entered_at, id); limit + 1 rows. */
   function columnQuery(actor: Actor, pipelineId: number, stage: Stage, limit: number, query: { cursor?: string; filter?: ListQuery['filter'] }): Knex.QueryBuilder {

@@ -1,1 +1,1 @@
-export { createDealsService, type DealsService, type Card, type BoardColumn, type HistoryRow } from './deals.service';
+export { columnOrder, createDealsService, type DealsService, type Card, type BoardColumn, type HistoryRow } from './deals.service';
